@@ -1,0 +1,73 @@
+// Turns an Authorization header into a Principal: a bearer JWT (issuer, audience and keys from
+// config) or an API key. Basic auth is accepted too, with the token as password, so a browser
+// can open the job dashboard. No header -> undefined; a bad credential -> 401.
+import { createRemoteJWKSet, importSPKI, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { Kysely } from 'kysely';
+import type { Config } from '../config.js';
+import type { Database } from '../db/schema.js';
+import { HttpProblem } from '../http/problem.js';
+import { looksLikeApiKey, verifyApiKey } from './api-keys.js';
+import { isRole, type Principal } from './permissions.js';
+
+export type Authenticator = (authorization: string | undefined) => Promise<Principal | undefined>;
+
+type KeySource = Parameters<typeof jwtVerify>[1] | JWTVerifyGetKey;
+
+async function keySource(auth: Config['auth']): Promise<KeySource> {
+  if (auth.jwksUrl) return createRemoteJWKSet(new URL(auth.jwksUrl));
+  if (auth.publicKey) {
+    const algorithm = auth.algorithms.find((alg) => !alg.startsWith('HS')) ?? 'RS256';
+    return importSPKI(auth.publicKey, algorithm);
+  }
+  return new TextEncoder().encode(auth.secret ?? '');
+}
+
+function claim(payload: JWTPayload, path: string): unknown {
+  return path.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], payload);
+}
+
+export function unauthenticated(detail: string, scheme = 'Bearer') {
+  return new HttpProblem(401, detail, { headers: { 'www-authenticate': `${scheme} realm="little-service"` } });
+}
+
+export async function createAuthenticator(auth: Config['auth'], db: Kysely<Database>): Promise<Authenticator> {
+  const key = await keySource(auth);
+  // Only the algorithms that fit the key kind: an HMAC secret must never verify an RS256 header.
+  const algorithms = auth.secret
+    ? auth.algorithms.filter((alg) => alg.startsWith('HS'))
+    : auth.algorithms.filter((alg) => !alg.startsWith('HS'));
+
+  async function verifyJwt(token: string): Promise<Principal> {
+    try {
+      const { payload } = await jwtVerify(token, key as Parameters<typeof jwtVerify>[1], {
+        issuer: auth.issuer,
+        audience: auth.audience,
+        algorithms,
+        clockTolerance: 30,
+      });
+      if (!payload.sub) throw new Error('no subject');
+      const raw = claim(payload, auth.rolesClaim);
+      const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(' ') : [];
+      return { id: payload.sub, kind: 'user', roles: list.filter(isRole) };
+    } catch {
+      // Why a token failed (expired, wrong audience...) helps attackers more than callers.
+      throw unauthenticated('The access token is not valid.');
+    }
+  }
+
+  return async function authenticate(authorization) {
+    if (!authorization) return undefined;
+    const [scheme = '', value = ''] = authorization.trim().split(/\s+/, 2);
+    let token: string;
+    if (/^bearer$/i.test(scheme)) token = value;
+    else if (/^basic$/i.test(scheme)) token = Buffer.from(value, 'base64').toString('utf8').split(':').slice(1).join(':');
+    else throw unauthenticated('Use a Bearer token or an API key.');
+    if (!token) throw unauthenticated('The credentials are empty.');
+    if (looksLikeApiKey(token)) {
+      const principal = await verifyApiKey(db, token);
+      if (!principal) throw unauthenticated('The API key is not valid.');
+      return principal;
+    }
+    return verifyJwt(token);
+  };
+}

@@ -1,0 +1,250 @@
+// The one place that reads the environment. Everything else receives a typed `Config`.
+// Validation happens at boot and names every bad variable at once, so a broken deploy fails
+// fast with the whole list instead of one crash per restart.
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+export const environments = ['development', 'test', 'production'] as const;
+export type Environment = (typeof environments)[number];
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => ['true', '1', 'yes'].includes(value));
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
+const databaseUrl = z
+  .string()
+  .url()
+  .refine((value) => /^(postgres|postgresql|mysql):\/\//.test(value), {
+    message: 'must start with postgres://, postgresql:// or mysql://',
+  });
+const redisUrl = z
+  .string()
+  .url()
+  .refine((value) => /^rediss?:\/\//.test(value), { message: 'must start with redis:// or rediss://' });
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(environments),
+    SERVICE_NAME: z.string().min(1),
+    SERVICE_VERSION: z.string().min(1),
+    HOST: z.string().min(1),
+    PORT: int(0, 65535),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    TRUST_PROXY: bool,
+
+    DATABASE_URL: databaseUrl,
+    DATABASE_PASSWORD: z.string().optional(),
+    DATABASE_POOL_MAX: int(1, 200),
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: z.string().regex(/^[\w-]+$/, 'letters, digits, _ and - only'),
+
+    AUTH_JWT_ISSUER: z.string().min(1),
+    AUTH_JWT_AUDIENCE: z.string().min(1),
+    AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    AUTH_JWT_JWKS_URL: z.string().url().optional(),
+    AUTH_JWT_PUBLIC_KEY: z.string().includes('BEGIN PUBLIC KEY', { message: 'must be a PEM public key' }).optional(),
+    AUTH_JWT_ALGORITHMS: list,
+    AUTH_ROLES_CLAIM: z.string().min(1),
+
+    CORS_ORIGINS: list,
+    BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size like 100kb or 1mb'),
+    STATIC_MAX_AGE_SECONDS: int(0, 31_536_000),
+
+    WORKER_CONCURRENCY: int(1, 1000),
+    JOB_ATTEMPTS: int(1, 100),
+    JOB_BACKOFF_MS: int(1, 3_600_000),
+    WORKER_LOCK_DURATION_MS: int(1000, 3_600_000),
+    METRICS_INTERVAL_MS: int(0, 3_600_000),
+    WEBHOOK_URL: z.string().url().optional(),
+    WEBHOOK_TIMEOUT_MS: int(100, 120_000),
+
+    SHUTDOWN_DRAIN_DELAY_MS: int(0, 60_000),
+    SHUTDOWN_TIMEOUT_MS: int(1000, 600_000),
+  })
+  .superRefine((env, ctx) => {
+    const keys = [env.AUTH_JWT_SECRET, env.AUTH_JWT_JWKS_URL, env.AUTH_JWT_PUBLIC_KEY].filter(Boolean);
+    if (keys.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUTH_JWT_SECRET'],
+        message: 'set exactly one of AUTH_JWT_SECRET, AUTH_JWT_JWKS_URL, AUTH_JWT_PUBLIC_KEY',
+      });
+    }
+    if (env.SHUTDOWN_DRAIN_DELAY_MS >= env.SHUTDOWN_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SHUTDOWN_DRAIN_DELAY_MS'],
+        message: 'must be shorter than SHUTDOWN_TIMEOUT_MS',
+      });
+    }
+  });
+
+type Env = z.output<typeof schema>;
+
+// Safe defaults per environment. Production has no defaults for anything that must be decided
+// on purpose (database, Redis, auth keys): a missing value is an error, not a surprise.
+const common: Record<string, string> = {
+  SERVICE_NAME: 'little-service',
+  SERVICE_VERSION: 'dev',
+  HOST: '0.0.0.0',
+  PORT: '3000',
+  LOG_LEVEL: 'info',
+  TRUST_PROXY: 'false',
+  DATABASE_POOL_MAX: '10',
+  QUEUE_PREFIX: 'little-service',
+  AUTH_JWT_ISSUER: 'little-service',
+  AUTH_JWT_AUDIENCE: 'little-service',
+  AUTH_JWT_ALGORITHMS: 'HS256,RS256,ES256',
+  AUTH_ROLES_CLAIM: 'roles',
+  CORS_ORIGINS: '',
+  BODY_LIMIT: '100kb',
+  STATIC_MAX_AGE_SECONDS: '3600',
+  WORKER_CONCURRENCY: '5',
+  JOB_ATTEMPTS: '5',
+  JOB_BACKOFF_MS: '1000',
+  WORKER_LOCK_DURATION_MS: '30000',
+  METRICS_INTERVAL_MS: '60000',
+  WEBHOOK_TIMEOUT_MS: '5000',
+  SHUTDOWN_DRAIN_DELAY_MS: '0',
+  SHUTDOWN_TIMEOUT_MS: '25000',
+};
+
+const localDatabase = 'postgres://postgres:postgres@127.0.0.1:5432/little_service';
+const insecureDevSecret = 'development-only-secret-change-me-0123456789';
+
+export const defaults: Record<Environment, Record<string, string>> = {
+  development: {
+    ...common,
+    LOG_LEVEL: 'debug',
+    DATABASE_URL: localDatabase,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    AUTH_JWT_SECRET: insecureDevSecret,
+    CORS_ORIGINS: 'http://localhost:3000',
+    STATIC_MAX_AGE_SECONDS: '0',
+  },
+  test: {
+    ...common,
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: `${localDatabase}_test`,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    AUTH_JWT_SECRET: insecureDevSecret,
+    METRICS_INTERVAL_MS: '0',
+  },
+  production: {
+    ...common,
+    TRUST_PROXY: 'true',
+    SHUTDOWN_DRAIN_DELAY_MS: '3000',
+    STATIC_MAX_AGE_SECONDS: '86400',
+  },
+};
+
+export interface Config {
+  env: Environment;
+  service: { name: string; version: string };
+  http: {
+    host: string;
+    port: number;
+    trustProxy: boolean;
+    corsOrigins: string[];
+    bodyLimit: string;
+    staticMaxAgeSeconds: number;
+  };
+  logLevel: Env['LOG_LEVEL'];
+  database: { url: string; password?: string; poolMax: number };
+  redis: { url: string; prefix: string };
+  auth: {
+    issuer: string;
+    audience: string;
+    secret?: string;
+    jwksUrl?: string;
+    publicKey?: string;
+    algorithms: string[];
+    rolesClaim: string;
+  };
+  jobs: {
+    concurrency: number;
+    attempts: number;
+    backoffMs: number;
+    lockDurationMs: number;
+    metricsIntervalMs: number;
+    webhookUrl?: string;
+    webhookTimeoutMs: number;
+  };
+  shutdown: { drainDelayMs: number; timeoutMs: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads `.env` (outside production; real variables win) and returns the validated config. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env, envFile = '.env'): Config {
+  const nodeEnv = source.NODE_ENV ?? 'development';
+  if (source === process.env && nodeEnv !== 'production' && existsSync(envFile)) {
+    process.loadEnvFile(envFile);
+  }
+  return parseConfig(source);
+}
+
+export function parseConfig(source: NodeJS.ProcessEnv): Config {
+  const nodeEnv = (source.NODE_ENV ?? 'development') as Environment;
+  const base = defaults[nodeEnv] ?? {};
+  // An empty variable means "not set": `FOO=` in a compose file should not defeat a default.
+  const given = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const result = schema.safeParse({ ...base, NODE_ENV: nodeEnv, ...given });
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = issue.path.join('.') || 'environment';
+        const missing = issue.code === 'invalid_type' && given[name] === undefined && base[name] === undefined;
+        return missing ? `${name}: required in ${nodeEnv}` : `${name}: ${issue.message}`;
+      }),
+    );
+  }
+  const env = result.data;
+  return {
+    env: env.NODE_ENV,
+    service: { name: env.SERVICE_NAME, version: env.SERVICE_VERSION },
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      trustProxy: env.TRUST_PROXY,
+      corsOrigins: env.CORS_ORIGINS,
+      bodyLimit: env.BODY_LIMIT,
+      staticMaxAgeSeconds: env.STATIC_MAX_AGE_SECONDS,
+    },
+    logLevel: env.LOG_LEVEL,
+    database: { url: env.DATABASE_URL, password: env.DATABASE_PASSWORD, poolMax: env.DATABASE_POOL_MAX },
+    redis: { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX },
+    auth: {
+      issuer: env.AUTH_JWT_ISSUER,
+      audience: env.AUTH_JWT_AUDIENCE,
+      secret: env.AUTH_JWT_SECRET,
+      jwksUrl: env.AUTH_JWT_JWKS_URL,
+      publicKey: env.AUTH_JWT_PUBLIC_KEY,
+      algorithms: env.AUTH_JWT_ALGORITHMS,
+      rolesClaim: env.AUTH_ROLES_CLAIM,
+    },
+    jobs: {
+      concurrency: env.WORKER_CONCURRENCY,
+      attempts: env.JOB_ATTEMPTS,
+      backoffMs: env.JOB_BACKOFF_MS,
+      lockDurationMs: env.WORKER_LOCK_DURATION_MS,
+      metricsIntervalMs: env.METRICS_INTERVAL_MS,
+      webhookUrl: env.WEBHOOK_URL,
+      webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    },
+    shutdown: { drainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS, timeoutMs: env.SHUTDOWN_TIMEOUT_MS },
+  };
+}

@@ -1,0 +1,55 @@
+// One Kysely instance per process. The dialect follows the DATABASE_URL scheme:
+// postgres:// (the default, RDS on AWS) or mysql://.
+import { Kysely, MysqlAdapter, MysqlDialect, PostgresDialect, sql } from 'kysely';
+import { createPool as createMysqlPool } from 'mysql2';
+import pg from 'pg';
+import type { Config } from '../config.js';
+import type { Database } from './schema.js';
+
+export type Dialect = 'postgres' | 'mysql';
+
+export function dialectOf(url: string): Dialect {
+  return url.startsWith('mysql:') ? 'mysql' : 'postgres';
+}
+
+/** The dialect of an existing connection: migrations use it where SQL types differ. */
+export function dialectOfDb(db: Kysely<any>): Dialect {
+  return db.getExecutor().adapter instanceof MysqlAdapter ? 'mysql' : 'postgres';
+}
+
+export function createDatabase(config: Config['database']): Kysely<Database> {
+  const url = new URL(config.url);
+  // A password from Secrets Manager arrives on its own: keep it out of the URL we log or show.
+  if (config.password) url.password = encodeURIComponent(config.password);
+  if (dialectOf(config.url) === 'mysql') {
+    const pool = createMysqlPool({
+      uri: url.toString(),
+      connectionLimit: config.poolMax,
+      timezone: 'Z',
+      connectTimeout: 5000,
+      enableKeepAlive: true,
+    });
+    return new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+  }
+  const pool = new pg.Pool({
+    connectionString: url.toString(),
+    max: config.poolMax,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+  });
+  // An idle client losing its connection emits 'error' on the pool; without a listener the
+  // process would crash instead of reconnecting on the next query.
+  pool.on('error', () => {});
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+export async function pingDatabase(db: Kysely<Database>): Promise<void> {
+  await sql`select 1`.execute(db);
+}
+
+/** Maps a unique-constraint violation from either driver to a boolean, for 409 answers. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return code === '23505' || code === 'ER_DUP_ENTRY';
+}

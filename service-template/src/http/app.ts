@@ -1,0 +1,124 @@
+// Builds the Koa application from its dependencies. No listening, no globals: tests create as
+// many apps as they like, each with its own database and queue prefix.
+import { resolve } from 'node:path';
+import { bodyParser } from '@koa/bodyparser';
+import cors from '@koa/cors';
+import Router from '@koa/router';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import Koa, { type Middleware } from 'koa';
+import helmet from 'koa-helmet';
+import mount from 'koa-mount';
+import serve from 'koa-static';
+import type { Kysely } from 'kysely';
+import { createAuthenticator, type Authenticator } from '../auth/authenticate.js';
+import type { Config } from '../config.js';
+import { pingDatabase } from '../db/database.js';
+import { pendingMigrations } from '../db/migrator.js';
+import type { Database } from '../db/schema.js';
+import type { DeadLetterJob, ProcessNoteJob } from '../jobs/queues.js';
+import type { Logger } from '../logger.js';
+import { pingRedis } from '../redis.js';
+import { requestContext } from './middleware.js';
+import { openApiDocument } from './openapi.js';
+import { mountRoute, route, type AnyRoute } from './route.js';
+import { dashboard, DASHBOARD_PATH } from './routes/admin.js';
+import { healthRoutes, NotReady } from './routes/health.js';
+import { notesRoutes } from './routes/notes.js';
+import { pageRoutes } from './routes/pages.js';
+
+export interface AppDeps {
+  config: Config;
+  db: Kysely<Database>;
+  redis: Redis;
+  notesQueue: Queue<ProcessNoteJob>;
+  deadLetterQueue: Queue<DeadLetterJob>;
+  log: Logger;
+  /** Set by the shutdown sequence: /readyz fails and keep-alive connections are closed. */
+  isShuttingDown?: () => boolean;
+  staticFolder?: string;
+}
+
+export interface App {
+  koa: Koa;
+  router: Router;
+  routes: AnyRoute[];
+  authenticate: Authenticator;
+}
+
+export async function createApp(deps: AppDeps): Promise<App> {
+  const { config, db, log } = deps;
+  const isShuttingDown = deps.isShuttingDown ?? (() => false);
+  const authenticate = await createAuthenticator(config.auth, db);
+
+  let migrationsCurrent = false;
+  const routes: AnyRoute[] = [
+    ...healthRoutes({
+      isShuttingDown,
+      checks: {
+        database: () => pingDatabase(db),
+        redis: () => pingRedis(deps.redis),
+        migrations: async () => {
+          // Once current, a running process stays current: skip the query on every probe.
+          if (migrationsCurrent) return;
+          const pending = await pendingMigrations(db);
+          if (pending.length) throw new NotReady(`${pending.length} pending`);
+          migrationsCurrent = true;
+        },
+      },
+    }),
+    ...notesRoutes({ db, notesQueue: deps.notesQueue }),
+    ...pageRoutes(config),
+  ];
+  const document = openApiDocument(routes, { title: config.service.name, version: config.service.version });
+  routes.push(
+    route({
+      method: 'get',
+      path: '/openapi.json',
+      summary: 'This API as OpenAPI 3.1',
+      access: { public: true },
+      hidden: true,
+      responses: { 200: { description: 'The document' } },
+      handler(ctx) {
+        ctx.body = document;
+      },
+    }),
+  );
+
+  const router = new Router();
+  for (const definition of routes) mountRoute(router, definition, authenticate);
+
+  const koa = new Koa({ proxy: config.http.trustProxy });
+  koa.silent = true; // errors are logged by requestContext, with the request id
+  const strictHeaders = helmet();
+  // The dashboard's own UI needs inline scripts and styles; it sits behind admin auth.
+  const dashboardHeaders = helmet({ contentSecurityPolicy: false });
+  // Koa's and the router's context types differ only in what the router adds; any is the glue.
+  const middleware: Middleware<any, any>[] = [
+    requestContext(log),
+    (ctx, next) => {
+      if (isShuttingDown()) ctx.set('connection', 'close');
+      return (ctx.path.startsWith(DASHBOARD_PATH) ? dashboardHeaders : strictHeaders)(ctx, next);
+    },
+    cors({
+      origin: (ctx) => (config.http.corsOrigins.includes(ctx.get('origin')) ? ctx.get('origin') : ''),
+      exposeHeaders: ['ETag', 'Location', 'X-Request-Id', 'Retry-After'],
+      allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'X-Request-Id'],
+      maxAge: 600,
+    }),
+    mount(
+      '/static',
+      serve(deps.staticFolder ?? resolve('static'), {
+        maxage: config.http.staticMaxAgeSeconds * 1000,
+        gzip: false,
+        brotli: false,
+      }),
+    ),
+    ...dashboard([deps.notesQueue, deps.deadLetterQueue], authenticate),
+    bodyParser({ enableTypes: ['json'], jsonLimit: config.http.bodyLimit, encoding: 'utf-8' }),
+    router.routes(),
+    router.allowedMethods(),
+  ];
+  for (const layer of middleware) koa.use(layer);
+  return { koa, router, routes, authenticate };
+}

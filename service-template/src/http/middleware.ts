@@ -1,0 +1,66 @@
+// Cross-cutting middleware: request ids, the access log and errors as problem+json.
+import { randomUUID } from 'node:crypto';
+import type { Middleware } from 'koa';
+import type { Logger } from '../logger.js';
+import { HttpProblem } from './problem.js';
+
+const validRequestId = /^[\w.:@-]{1,128}$/;
+const quietPaths = new Set(['/healthz', '/readyz']);
+
+/**
+ * Outermost middleware: gives every request an id (a valid incoming X-Request-Id is kept, so a
+ * trace spans services), a child logger carrying it, one access-log line, and problem+json for
+ * every error. A 500 tells the caller nothing but the request id; the log has the rest.
+ */
+export function requestContext(log: Logger): Middleware {
+  return async (ctx, next) => {
+    const started = performance.now();
+    const incoming = ctx.get('x-request-id');
+    const requestId = validRequestId.test(incoming) ? incoming : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.state.log = log.child({ reqId: requestId });
+    ctx.set('x-request-id', requestId);
+    try {
+      await next();
+      // Statuses set without a body (unmatched path, the router's 405 with Allow) become problems too.
+      if (ctx.status === 404 && ctx.body == null) throw new HttpProblem(404, 'No such resource.');
+      if (ctx.status >= 400 && ctx.body == null) throw new HttpProblem(ctx.status);
+    } catch (error) {
+      renderError(ctx, error);
+    }
+    const entry = { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) };
+    if (ctx.status >= 500) ctx.state.log.error(entry, 'request failed');
+    else if (quietPaths.has(ctx.path)) ctx.state.log.debug(entry, 'request');
+    else ctx.state.log.info(entry, 'request');
+  };
+}
+
+type Ctx = Parameters<Middleware>[0];
+// `allow` is set by the router's 405; the CORS headers let browsers read the problem.
+const keptOnError = new Set(['x-request-id', 'access-control-allow-origin', 'access-control-expose-headers', 'vary', 'allow']);
+
+function renderError(ctx: Ctx, error: unknown) {
+  const problem = toProblem(error);
+  if (problem.status >= 500 && !(error instanceof HttpProblem)) {
+    ctx.state.log.error({ err: error }, 'unhandled error');
+  }
+  // Headers set before the error (ETag of a half-done write...) must not leak into the problem.
+  for (const name of Object.keys(ctx.response.headers)) {
+    if (!keptOnError.has(name)) ctx.remove(name);
+  }
+  for (const [name, value] of Object.entries(problem.extra.headers ?? {})) ctx.set(name, value);
+  ctx.status = problem.status;
+  ctx.type = 'application/problem+json';
+  ctx.body = problem.toBody(ctx.path, ctx.state.requestId);
+}
+
+/** Errors from Koa and its body parser carry a status; map the ones callers can fix to problems. */
+function toProblem(error: unknown): HttpProblem {
+  if (error instanceof HttpProblem) return error;
+  const status = (error as { status?: number; statusCode?: number })?.status ?? (error as { statusCode?: number })?.statusCode;
+  if (status === 413) return new HttpProblem(413, 'The body is larger than this API accepts.');
+  if (status === 415) return new HttpProblem(415, 'Send the body as application/json.');
+  if (status === 400) return new HttpProblem(400, 'The body is not valid JSON.', { code: 'malformed_body' });
+  if (status && status >= 400 && status < 500) return new HttpProblem(status);
+  return new HttpProblem(500, 'Something went wrong on our side. Quote the requestId when you report it.');
+}

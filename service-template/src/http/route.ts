@@ -1,0 +1,100 @@
+// One definition per endpoint drives three things: the Koa route, the OpenAPI document and the
+// access check. A route must say either `permission` or `public: true`, so none is forgotten.
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { z } from 'zod';
+import { can, type Permission, type Principal } from '../auth/permissions.js';
+import type { Authenticator } from '../auth/authenticate.js';
+import { unauthenticated } from '../auth/authenticate.js';
+import { HttpProblem, validationFailed, type FieldError } from './problem.js';
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+export type Access = { public: true } | { permission: Permission };
+
+export interface ResponseSpec {
+  description: string;
+  schema?: z.ZodType;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+type Schema = z.ZodType | undefined;
+type Output<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface Input<P extends Schema, Q extends Schema, B extends Schema> {
+  params: Output<P>;
+  query: Output<Q>;
+  body: Output<B>;
+  principal: Principal | undefined;
+}
+
+export interface RouteDefinition<P extends Schema = Schema, Q extends Schema = Schema, B extends Schema = Schema> {
+  method: Method;
+  /** Koa path syntax: `/v1/notes/:id`. */
+  path: string;
+  summary: string;
+  tags?: string[];
+  access: Access;
+  /** Left out of the OpenAPI document (pages, the document itself). */
+  hidden?: boolean;
+  request?: { params?: P; query?: Q; body?: B; headers?: Record<string, string> };
+  responses: Record<number, ResponseSpec>;
+  handler: (ctx: Context, input: Input<P, Q, B>) => Promise<void> | void;
+}
+
+// `any` here only erases the schema types of a list of routes; each route is checked where defined.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRoute = RouteDefinition<any, any, any>;
+
+/** Identity function that lets TypeScript infer params/query/body types from the schemas. */
+export function route<P extends Schema = undefined, Q extends Schema = undefined, B extends Schema = undefined>(
+  definition: RouteDefinition<P, Q, B>,
+): RouteDefinition<P, Q, B> {
+  return definition;
+}
+
+function fieldErrors(where: FieldError['in'], error: z.ZodError): FieldError[] {
+  return error.issues.map((issue) => ({
+    in: where,
+    path: issue.path.join('.') || '(root)',
+    message: issue.message,
+    code: issue.code,
+  }));
+}
+
+function parsePart<S extends Schema>(where: FieldError['in'], schema: S, value: unknown, errors: FieldError[]) {
+  if (!schema) return undefined as Output<S>;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data as Output<S>;
+  errors.push(...fieldErrors(where, result.error));
+  return undefined as Output<S>;
+}
+
+const isJson = (ctx: Context) => Boolean(ctx.is('application/json', 'application/*+json'));
+
+export function mountRoute(router: Router, definition: AnyRoute, authenticate: Authenticator) {
+  const { request = {}, access } = definition;
+  router[definition.method](definition.path, async (ctx: Context) => {
+    let principal: Principal | undefined;
+    if (!('public' in access)) {
+      principal = await authenticate(ctx.get('authorization') || undefined);
+      if (!principal) throw unauthenticated('Authentication is required.');
+      if (!can(principal, access.permission)) {
+        throw new HttpProblem(403, `This needs the ${access.permission} permission.`);
+      }
+    }
+    if (request.body && !isJson(ctx)) {
+      throw new HttpProblem(415, 'Send the body as application/json.');
+    }
+    // Params come from the path: a malformed id is "no such resource", not a bad request.
+    const paramErrors: FieldError[] = [];
+    const params = parsePart('params', request.params, ctx.params, paramErrors);
+    if (paramErrors.length) throw new HttpProblem(404, 'No such resource.');
+    const errors: FieldError[] = [];
+    const query = parsePart('query', request.query, ctx.query, errors);
+    const body = parsePart('body', request.body, ctx.request.body, errors);
+    if (errors.length) throw validationFailed(errors);
+    const input = { params, query, body, principal };
+    await definition.handler(ctx, input);
+  });
+}
