@@ -1,7 +1,8 @@
 // The one place that reads the environment. Everything else receives a typed `Config`.
 // Validation happens at boot and names every bad variable at once, so a broken deploy fails
 // fast with the whole list instead of one crash per restart.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 
 export const environments = ['development', 'test', 'production'] as const;
@@ -11,14 +12,12 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => ['true', '1', 'yes'].includes(value));
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const list = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((item) => item.trim())
-      .filter(Boolean),
-  );
+const list = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
 const databaseUrl = z
   .string()
   .url()
@@ -30,62 +29,58 @@ const redisUrl = z
   .url()
   .refine((value) => /^rediss?:\/\//.test(value), { message: 'must start with redis:// or rediss://' });
 
-const schema = z
-  .object({
-    NODE_ENV: z.enum(environments),
-    SERVICE_NAME: z.string().min(1),
-    SERVICE_VERSION: z.string().min(1),
-    HOST: z.string().min(1),
-    PORT: int(0, 65535),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
-    TRUST_PROXY: bool,
+const schema = z.object({
+  NODE_ENV: z.enum(environments),
+  SERVICE_NAME: z.string().min(1),
+  SERVICE_VERSION: z.string().min(1),
+  HOST: z.string().min(1),
+  PORT: int(0, 65535),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  TRUST_PROXY: bool,
 
-    DATABASE_URL: databaseUrl,
-    DATABASE_PASSWORD: z.string().optional(),
-    DATABASE_POOL_MAX: int(1, 200),
-    REDIS_URL: redisUrl,
-    QUEUE_PREFIX: z.string().regex(/^[\w-]+$/, 'letters, digits, _ and - only'),
+  DATABASE_URL: databaseUrl,
+  DATABASE_PASSWORD: z.string().optional(),
+  DATABASE_POOL_MAX: int(1, 200),
+  REDIS_URL: redisUrl,
+  QUEUE_PREFIX: z.string().regex(/^[\w-]+$/, 'letters, digits, _ and - only'),
 
-    AUTH_JWT_ISSUER: z.string().min(1),
-    AUTH_JWT_AUDIENCE: z.string().min(1),
-    AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-    AUTH_JWT_JWKS_URL: z.string().url().optional(),
-    AUTH_JWT_PUBLIC_KEY: z.string().includes('BEGIN PUBLIC KEY', { message: 'must be a PEM public key' }).optional(),
-    AUTH_JWT_ALGORITHMS: list,
-    AUTH_ROLES_CLAIM: z.string().min(1),
+  AUTH_JWT_ISSUER: z.string().min(1),
+  AUTH_JWT_AUDIENCE: z.string().min(1),
+  AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  AUTH_JWT_JWKS_URL: z.string().url().optional(),
+  AUTH_JWT_PUBLIC_KEY: z.string().includes('BEGIN PUBLIC KEY', { message: 'must be a PEM public key' }).optional(),
+  AUTH_JWT_ALGORITHMS: list,
+  AUTH_ROLES_CLAIM: z.string().min(1),
 
-    CORS_ORIGINS: list,
-    BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size like 100kb or 1mb'),
-    STATIC_MAX_AGE_SECONDS: int(0, 31_536_000),
+  CORS_ORIGINS: list,
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size like 100kb or 1mb'),
+  STATIC_MAX_AGE_SECONDS: int(0, 31_536_000),
 
-    WORKER_CONCURRENCY: int(1, 1000),
-    JOB_ATTEMPTS: int(1, 100),
-    JOB_BACKOFF_MS: int(1, 3_600_000),
-    WORKER_LOCK_DURATION_MS: int(1000, 3_600_000),
-    METRICS_INTERVAL_MS: int(0, 3_600_000),
-    WEBHOOK_URL: z.string().url().optional(),
-    WEBHOOK_TIMEOUT_MS: int(100, 120_000),
+  WORKER_CONCURRENCY: int(1, 1000),
+  JOB_ATTEMPTS: int(1, 100),
+  JOB_BACKOFF_MS: int(1, 3_600_000),
+  WORKER_LOCK_DURATION_MS: int(1000, 3_600_000),
+  METRICS_INTERVAL_MS: int(0, 3_600_000),
+  WEBHOOK_URL: z.string().url().optional(),
+  WEBHOOK_TIMEOUT_MS: int(100, 120_000),
 
-    SHUTDOWN_DRAIN_DELAY_MS: int(0, 60_000),
-    SHUTDOWN_TIMEOUT_MS: int(1000, 600_000),
-  })
-  .superRefine((env, ctx) => {
-    const keys = [env.AUTH_JWT_SECRET, env.AUTH_JWT_JWKS_URL, env.AUTH_JWT_PUBLIC_KEY].filter(Boolean);
-    if (keys.length !== 1) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['AUTH_JWT_SECRET'],
-        message: 'set exactly one of AUTH_JWT_SECRET, AUTH_JWT_JWKS_URL, AUTH_JWT_PUBLIC_KEY',
-      });
-    }
-    if (env.SHUTDOWN_DRAIN_DELAY_MS >= env.SHUTDOWN_TIMEOUT_MS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SHUTDOWN_DRAIN_DELAY_MS'],
-        message: 'must be shorter than SHUTDOWN_TIMEOUT_MS',
-      });
-    }
-  });
+  SHUTDOWN_DRAIN_DELAY_MS: int(0, 60_000),
+  SHUTDOWN_TIMEOUT_MS: int(1000, 600_000),
+});
+
+// Rules across variables, checked on the raw values so they are reported together with the rest
+// (zod skips refinements of an object that has other errors).
+function crossChecks(raw: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  const keys = ['AUTH_JWT_SECRET', 'AUTH_JWT_JWKS_URL', 'AUTH_JWT_PUBLIC_KEY'].filter((name) => raw[name]);
+  if (keys.length !== 1) {
+    problems.push(`AUTH_JWT_SECRET: set exactly one of AUTH_JWT_SECRET, AUTH_JWT_JWKS_URL, AUTH_JWT_PUBLIC_KEY`);
+  }
+  if (Number(raw.SHUTDOWN_DRAIN_DELAY_MS) >= Number(raw.SHUTDOWN_TIMEOUT_MS)) {
+    problems.push('SHUTDOWN_DRAIN_DELAY_MS: must be shorter than SHUTDOWN_TIMEOUT_MS');
+  }
+  return problems;
+}
 
 type Env = z.output<typeof schema>;
 
@@ -191,10 +186,8 @@ export class ConfigError extends Error {
 /** Reads `.env` (outside production; real variables win) and returns the validated config. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env, envFile = '.env'): Config {
   const nodeEnv = source.NODE_ENV ?? 'development';
-  if (source === process.env && nodeEnv !== 'production' && existsSync(envFile)) {
-    process.loadEnvFile(envFile);
-  }
-  return parseConfig(source);
+  if (nodeEnv === 'production' || !existsSync(envFile)) return parseConfig(source);
+  return parseConfig({ ...parseEnv(readFileSync(envFile, 'utf8')), ...source });
 }
 
 export function parseConfig(source: NodeJS.ProcessEnv): Config {
@@ -202,16 +195,17 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
   const base = defaults[nodeEnv] ?? {};
   // An empty variable means "not set": `FOO=` in a compose file should not defeat a default.
   const given = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
-  const result = schema.safeParse({ ...base, NODE_ENV: nodeEnv, ...given });
-  if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => {
-        const name = issue.path.join('.') || 'environment';
-        const missing = issue.code === 'invalid_type' && given[name] === undefined && base[name] === undefined;
-        return missing ? `${name}: required in ${nodeEnv}` : `${name}: ${issue.message}`;
-      }),
-    );
-  }
+  const raw: Record<string, string | undefined> = { ...base, NODE_ENV: nodeEnv, ...given };
+  const result = schema.safeParse(raw);
+  const problems = [
+    ...(result.error?.issues ?? []).map((issue) => {
+      const name = issue.path.join('.') || 'environment';
+      const missing = issue.code === 'invalid_type' && raw[name] === undefined;
+      return missing ? `${name}: required in ${nodeEnv}` : `${name}: ${issue.message}`;
+    }),
+    ...crossChecks(raw),
+  ];
+  if (!result.success || problems.length) throw new ConfigError(problems);
   const env = result.data;
   return {
     env: env.NODE_ENV,

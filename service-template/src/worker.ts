@@ -1,5 +1,6 @@
 // The worker process: `node dist/src/worker.js` (docker-entrypoint.sh worker) or `npm run dev:worker`.
 import { loadConfig, type Config } from './config.js';
+import { startHeartbeat } from './heartbeat.js';
 import { startBacklogMetric } from './jobs/backlog-metric.js';
 import { createNotesWorker } from './jobs/worker.js';
 import { createLogger, type Logger } from './logger.js';
@@ -18,10 +19,12 @@ export async function startWorker(config: Config, log: Logger) {
   });
   const stopMetric = startBacklogMetric(services.notesQueue, config.service.name, log, config.jobs.metricsIntervalMs);
   await worker.waitUntilReady();
+  const stopHeartbeat = startHeartbeat(() => worker.isRunning() && services.redis.status === 'ready');
   log.info({ concurrency: config.jobs.concurrency }, 'worker ready');
 
   async function stop() {
     stopMetric();
+    stopHeartbeat();
     // Let running jobs finish, but leave a margin before the platform's kill: a job cut short
     // keeps its lock until it expires, then BullMQ hands it to another worker (stalled job).
     const graceMs = Math.max(1000, config.shutdown.timeoutMs - 2000);

@@ -22,7 +22,11 @@ export async function createApiKey(db: Kysely<Database>, name: string, keyRoles:
 }
 
 export async function revokeApiKey(db: Kysely<Database>, id: string) {
-  const result = await db.updateTable('api_keys').set({ revoked_at: new Date() }).where('id', '=', id).executeTakeFirst();
+  const result = await db
+    .updateTable('api_keys')
+    .set({ revoked_at: new Date() })
+    .where('id', '=', id)
+    .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
 

@@ -23,7 +23,9 @@ async function keySource(auth: Config['auth']): Promise<KeySource> {
 }
 
 function claim(payload: JWTPayload, path: string): unknown {
-  return path.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], payload);
+  return path
+    .split('.')
+    .reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], payload);
 }
 
 export function unauthenticated(detail: string, scheme = 'Bearer') {
@@ -60,7 +62,8 @@ export async function createAuthenticator(auth: Config['auth'], db: Kysely<Datab
     const [scheme = '', value = ''] = authorization.trim().split(/\s+/, 2);
     let token: string;
     if (/^bearer$/i.test(scheme)) token = value;
-    else if (/^basic$/i.test(scheme)) token = Buffer.from(value, 'base64').toString('utf8').split(':').slice(1).join(':');
+    else if (/^basic$/i.test(scheme))
+      token = Buffer.from(value, 'base64').toString('utf8').split(':').slice(1).join(':');
     else throw unauthenticated('Use a Bearer token or an API key.');
     if (!token) throw unauthenticated('The credentials are empty.');
     if (looksLikeApiKey(token)) {

@@ -38,9 +38,11 @@ export function createDatabase(config: Config['database']): Kysely<Database> {
     idleTimeoutMillis: 30_000,
     keepAlive: true,
   });
-  // An idle client losing its connection emits 'error' on the pool; without a listener the
-  // process would crash instead of reconnecting on the next query.
+  // A client losing its connection emits 'error' (on the pool when idle, on the client when
+  // checked out); without listeners the process would crash instead of reconnecting. The query
+  // that was running still gets the error.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
@@ -52,4 +54,23 @@ export async function pingDatabase(db: Kysely<Database>): Promise<void> {
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code;
   return code === '23505' || code === 'ER_DUP_ENTRY';
+}
+
+const connectionCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_CON_COUNT_ERROR',
+  '57P01', // admin_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+]);
+
+/** True for "the database is unreachable" errors, as opposed to errors in a query. */
+export function isConnectionError(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  if (code && (connectionCodes.has(code) || code.startsWith('08'))) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(message ?? '');
 }

@@ -1,6 +1,7 @@
 // Cross-cutting middleware: request ids, the access log and errors as problem+json.
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
+import { isConnectionError } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { HttpProblem } from './problem.js';
 
@@ -28,7 +29,12 @@ export function requestContext(log: Logger): Middleware {
     } catch (error) {
       renderError(ctx, error);
     }
-    const entry = { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) };
+    const entry = {
+      method: ctx.method,
+      path: ctx.path,
+      status: ctx.status,
+      ms: Math.round(performance.now() - started),
+    };
     if (ctx.status >= 500) ctx.state.log.error(entry, 'request failed');
     else if (quietPaths.has(ctx.path)) ctx.state.log.debug(entry, 'request');
     else ctx.state.log.info(entry, 'request');
@@ -37,11 +43,18 @@ export function requestContext(log: Logger): Middleware {
 
 type Ctx = Parameters<Middleware>[0];
 // `allow` is set by the router's 405; the CORS headers let browsers read the problem.
-const keptOnError = new Set(['x-request-id', 'access-control-allow-origin', 'access-control-expose-headers', 'vary', 'allow']);
+const keptOnError = new Set([
+  'x-request-id',
+  'access-control-allow-origin',
+  'access-control-expose-headers',
+  'vary',
+  'allow',
+]);
 
 function renderError(ctx: Ctx, error: unknown) {
   const problem = toProblem(error);
   if (problem.status >= 500 && !(error instanceof HttpProblem)) {
+    // 503s for an unreachable database are logged too: the log is where the host and cause are.
     ctx.state.log.error({ err: error }, 'unhandled error');
   }
   // Headers set before the error (ETag of a half-done write...) must not leak into the problem.
@@ -57,10 +70,14 @@ function renderError(ctx: Ctx, error: unknown) {
 /** Errors from Koa and its body parser carry a status; map the ones callers can fix to problems. */
 function toProblem(error: unknown): HttpProblem {
   if (error instanceof HttpProblem) return error;
-  const status = (error as { status?: number; statusCode?: number })?.status ?? (error as { statusCode?: number })?.statusCode;
+  const status =
+    (error as { status?: number; statusCode?: number })?.status ?? (error as { statusCode?: number })?.statusCode;
   if (status === 413) return new HttpProblem(413, 'The body is larger than this API accepts.');
   if (status === 415) return new HttpProblem(415, 'Send the body as application/json.');
   if (status === 400) return new HttpProblem(400, 'The body is not valid JSON.', { code: 'malformed_body' });
   if (status && status >= 400 && status < 500) return new HttpProblem(status);
+  if (isConnectionError(error)) {
+    return new HttpProblem(503, 'The database is unavailable. Try again shortly.', { headers: { 'retry-after': '5' } });
+  }
   return new HttpProblem(500, 'Something went wrong on our side. Quote the requestId when you report it.');
 }

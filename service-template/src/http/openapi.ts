@@ -33,15 +33,21 @@ function operation(definition: AnyRoute): ZodOpenApiOperationObject {
   const documented: Record<string, ZodOpenApiResponseObject> = {};
   for (const [status, spec] of Object.entries(responses)) {
     const headers = spec.headers
-      ? Object.fromEntries(Object.entries(spec.headers).map(([name, description]) => [name, { description, schema: { type: 'string' as const } }]))
+      ? Object.fromEntries(
+          Object.entries(spec.headers).map(([name, description]) => [
+            name,
+            { description, schema: { type: 'string' as const } },
+          ]),
+        )
       : undefined;
-    documented[status] = Number(status) >= 400 && !spec.schema
-      ? problem(spec.description)
-      : {
-          description: spec.description,
-          ...(headers ? { headers } : {}),
-          ...(spec.schema ? { content: { [spec.contentType ?? 'application/json']: { schema: spec.schema } } } : {}),
-        };
+    documented[status] =
+      Number(status) >= 400 && !spec.schema
+        ? problem(spec.description)
+        : {
+            description: spec.description,
+            ...(headers ? { headers } : {}),
+            ...(spec.schema ? { content: { [spec.contentType ?? 'application/json']: { schema: spec.schema } } } : {}),
+          };
   }
   // The errors every route of a kind can answer, so clients see the whole contract.
   const standard: Record<string, string> = {};
@@ -62,7 +68,12 @@ function operation(definition: AnyRoute): ZodOpenApiOperationObject {
     tags: definition.tags,
     ...('public' in definition.access ? { security: [] } : { 'x-permission': definition.access.permission }),
     ...(request.params || request.query
-      ? { requestParams: { ...(request.params ? { path: request.params } : {}), ...(request.query ? { query: request.query } : {}) } }
+      ? {
+          requestParams: {
+            ...(request.params ? { path: request.params } : {}),
+            ...(request.query ? { query: request.query } : {}),
+          },
+        }
       : {}),
     ...(request.headers
       ? {
@@ -74,7 +85,9 @@ function operation(definition: AnyRoute): ZodOpenApiOperationObject {
           })),
         }
       : {}),
-    ...(request.body ? { requestBody: { required: true, content: { 'application/json': { schema: request.body } } } } : {}),
+    ...(request.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: request.body } } } }
+      : {}),
     responses: documented,
   };
 }

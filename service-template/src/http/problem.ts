@@ -42,7 +42,12 @@ export class HttpProblem extends Error {
   constructor(
     readonly status: number,
     readonly detail?: string,
-    readonly extra: { code?: string; errors?: FieldError[]; headers?: Record<string, string>; [key: string]: unknown } = {},
+    readonly extra: {
+      code?: string;
+      errors?: FieldError[];
+      headers?: Record<string, string>;
+      [key: string]: unknown;
+    } = {},
   ) {
     super(detail ?? STATUS_CODES[status] ?? 'Error');
     this.name = 'HttpProblem';

@@ -43,7 +43,6 @@ export interface RouteDefinition<P extends Schema = Schema, Q extends Schema = S
 }
 
 // `any` here only erases the schema types of a list of routes; each route is checked where defined.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyRoute = RouteDefinition<any, any, any>;
 
 /** Identity function that lets TypeScript infer params/query/body types from the schemas. */

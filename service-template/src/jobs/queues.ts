@@ -37,12 +37,7 @@ export function jobOptions(config: Config['jobs']): DefaultJobOptions {
   };
 }
 
-export function createQueue<Data>(
-  name: string,
-  connection: Redis,
-  config: Config,
-  log: Logger,
-): Queue<Data> {
+export function createQueue<Data>(name: string, connection: Redis, config: Config, log: Logger): Queue<Data> {
   const queue = new Queue<Data>(name, {
     connection,
     prefix: config.redis.prefix,
@@ -53,5 +48,9 @@ export function createQueue<Data>(
 }
 
 export async function enqueueNoteProcessing(queue: Queue<ProcessNoteJob>, note: { id: string; version: number }) {
-  await queue.add('process-note', { noteId: note.id, version: note.version }, { jobId: noteJobId(note.id, note.version) });
+  await queue.add(
+    'process-note',
+    { noteId: note.id, version: note.version },
+    { jobId: noteJobId(note.id, note.version) },
+  );
 }

@@ -15,6 +15,7 @@ export interface WorkerDeps {
   db: Kysely<Database>;
   log: Logger;
   deadLetter: Queue<DeadLetterJob>;
+  visibilityWindowMs?: number;
 }
 
 export function isFinalFailure(job: Job, error: Error): boolean {
@@ -25,7 +26,7 @@ export function createNotesWorker(deps: WorkerDeps): Worker<ProcessNoteJob, Proc
   const { config, log } = deps;
   const worker = new Worker<ProcessNoteJob, ProcessNoteResult>(
     NOTES_QUEUE,
-    createNoteProcessor({ db: deps.db, config: config.jobs, log }),
+    createNoteProcessor({ db: deps.db, config: config.jobs, log, visibilityWindowMs: deps.visibilityWindowMs }),
     {
       connection: deps.connection,
       prefix: config.redis.prefix,

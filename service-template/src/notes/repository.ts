@@ -23,7 +23,11 @@ export interface NewNote {
 export type NoteChanges = Partial<Pick<NoteRow, 'title' | 'body' | 'status' | 'slug'>>;
 
 export async function listNotes(db: Db, filter: NoteFilter, page: { limit: number; after?: string }) {
-  let query = db.selectFrom('notes').selectAll().orderBy('id', 'desc').limit(page.limit + 1);
+  let query = db
+    .selectFrom('notes')
+    .selectAll()
+    .orderBy('id', 'desc')
+    .limit(page.limit + 1);
   if (page.after) query = query.where('id', '<', page.after);
   if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.ownerId) query = query.where('owner_id', '=', filter.ownerId);

@@ -4,14 +4,17 @@ import type { NoteRow } from '../db/schema.js';
 
 export const noteStatus = z.enum(['draft', 'published', 'archived']).meta({ id: 'NoteStatus' });
 
-// Reject control characters except tab and newline: they break logs and downstream consumers.
+// Reject control characters except tab and newline: they break logs, and Postgres refuses NUL.
+const controlCharacters = /[\p{Cc}]/u;
 const text = (max: number) =>
   z
     .string()
     .max(max)
-    .regex(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/u, 'must not contain control characters');
+    .refine((value) => !controlCharacters.test(value.replace(/[\t\n\r]/g, '')), 'must not contain control characters');
 
-export const noteId = z.uuid().meta({ description: 'Note id (UUIDv7)', example: '019ac9a0-8a4e-7c43-9a57-4f1f2b8c1a00' });
+export const noteId = z
+  .uuid()
+  .meta({ description: 'Note id (UUIDv7)', example: '019ac9a0-8a4e-7c43-9a57-4f1f2b8c1a00' });
 export const slug = z
   .string()
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'lowercase words joined by single hyphens')
@@ -42,8 +45,8 @@ export const listNotesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'Page size, 1-100' }),
   cursor: z.string().max(200).optional().meta({ description: 'The nextCursor of the previous page' }),
   status: noteStatus.optional(),
-  q: z.string().trim().min(1).max(100).optional().meta({ description: 'Text the title contains (any case)' }),
-  owner: z.string().max(200).optional().meta({ description: 'Only notes of this owner id' }),
+  q: text(100).trim().min(1).optional().meta({ description: 'Text the title contains (any case)' }),
+  owner: text(200).optional().meta({ description: 'Only notes of this owner id' }),
 });
 
 export const note = z
@@ -62,9 +65,7 @@ export const note = z
   })
   .meta({ id: 'Note' });
 
-export const notePage = z
-  .object({ data: z.array(note), nextCursor: z.string().nullable() })
-  .meta({ id: 'NotePage' });
+export const notePage = z.object({ data: z.array(note), nextCursor: z.string().nullable() }).meta({ id: 'NotePage' });
 
 export type NoteJson = z.infer<typeof note>;
 

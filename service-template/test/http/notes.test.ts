@@ -9,7 +9,8 @@ let admin: Record<string, string>;
 let editor: Record<string, string>;
 let viewer: Record<string, string>;
 
-const api = (method: string, path: string, options: Parameters<typeof call>[3] = {}) => call(t.url, method, path, options);
+const api = (method: string, path: string, options: Parameters<typeof call>[3] = {}) =>
+  call(t.url, method, path, options);
 const create = (json: unknown, headers = editor) => api('POST', '/v1/notes', { json, headers });
 
 beforeAll(async () => {
@@ -72,7 +73,10 @@ describe('POST /v1/notes', () => {
   });
 
   it('answers 400 for malformed JSON and 413 for a body over the limit', async () => {
-    const malformed = await api('POST', '/v1/notes', { headers: { ...editor, 'content-type': 'application/json' }, body: '{"title":' });
+    const malformed = await api('POST', '/v1/notes', {
+      headers: { ...editor, 'content-type': 'application/json' },
+      body: '{"title":',
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.body.code).toBe('malformed_body');
     const huge = await create({ title: 'x', body: 'y'.repeat(200_000) });
@@ -123,7 +127,10 @@ describe('GET /v1/notes', () => {
   beforeAll(async () => {
     ids = [];
     for (let index = 0; index < 7; index++) {
-      const reply = await create({ title: `Paged ${index}`, body: '', status: index % 2 ? 'archived' : 'draft' }, admin);
+      const reply = await create(
+        { title: `Paged ${index}`, body: '', status: index % 2 ? 'archived' : 'draft' },
+        admin,
+      );
       ids.push(reply.body.id);
     }
   });
@@ -197,7 +204,9 @@ describe('PATCH /v1/notes/:id', () => {
     const created = await create({ title: 'Race', body: '' });
     const path = `/v1/notes/${created.body.id}`;
     const replies = await Promise.all(
-      ['left', 'right'].map((body) => api('PATCH', path, { headers: { ...editor, 'if-match': '"1"' }, json: { body } })),
+      ['left', 'right'].map((body) =>
+        api('PATCH', path, { headers: { ...editor, 'if-match': '"1"' }, json: { body } }),
+      ),
     );
     expect(replies.map((reply) => reply.status).sort()).toEqual([200, 412]);
     expect((await api('GET', path, { headers: viewer })).body.version).toBe(2);
@@ -221,13 +230,19 @@ describe('PATCH /v1/notes/:id', () => {
   it('answers 409 when the new slug is taken', async () => {
     await create({ title: 'x', body: '', slug: 'first-slug' });
     const other = await create({ title: 'y', body: '' });
-    const reply = await api('PATCH', `/v1/notes/${other.body.id}`, { headers: { ...editor, 'if-match': '*' }, json: { slug: 'first-slug' } });
+    const reply = await api('PATCH', `/v1/notes/${other.body.id}`, {
+      headers: { ...editor, 'if-match': '*' },
+      json: { slug: 'first-slug' },
+    });
     expect(reply.status).toBe(409);
   });
 
   it('needs notes:write', async () => {
     const created = await create({ title: 'x', body: '' });
-    const reply = await api('PATCH', `/v1/notes/${created.body.id}`, { headers: { ...viewer, 'if-match': '*' }, json: { title: 'y' } });
+    const reply = await api('PATCH', `/v1/notes/${created.body.id}`, {
+      headers: { ...viewer, 'if-match': '*' },
+      json: { title: 'y' },
+    });
     expect(reply.status).toBe(403);
   });
 });
@@ -276,7 +291,9 @@ describe('cross-cutting', () => {
     const created = await create({ title: 'by key', body: '' }, { authorization: `Bearer ${key}` });
     expect(created.status).toBe(201);
     expect(created.body.ownerId).toBe(`api-key:${id}`);
-    expect((await api('DELETE', `/v1/notes/${created.body.id}`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(403);
+    expect(
+      (await api('DELETE', `/v1/notes/${created.body.id}`, { headers: { authorization: `Bearer ${key}` } })).status,
+    ).toBe(403);
     const forged = key.slice(0, -4) + 'AAAA';
     expect((await api('GET', '/v1/notes', { headers: { authorization: `Bearer ${forged}` } })).status).toBe(401);
     await revokeApiKey(t.database.db, id);

@@ -20,7 +20,8 @@ function reachable(url: string, defaultPort: number): Promise<boolean> {
 export default async function globalSetup() {
   const database = serverDatabaseUrl.startsWith('mysql') ? 3306 : 5432;
   const missing: string[] = [];
-  if (!(await reachable(serverDatabaseUrl, database))) missing.push(`database at ${new URL(serverDatabaseUrl).host} (DATABASE_URL)`);
+  if (!(await reachable(serverDatabaseUrl, database)))
+    missing.push(`database at ${new URL(serverDatabaseUrl).host} (DATABASE_URL)`);
   if (!(await reachable(redisUrl, 6379))) missing.push(`Redis at ${new URL(redisUrl).host} (REDIS_URL)`);
   if (missing.length) {
     throw new Error(

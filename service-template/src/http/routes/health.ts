@@ -56,7 +56,10 @@ export function healthRoutes({ checks, isShuttingDown, timeoutMs = 1000 }: Healt
           const reason = result.reason as Error;
           // Driver errors name hosts and ports: log them, show only a safe summary.
           ctx.state.log?.warn({ check: name, err: reason?.message }, 'readiness check failed');
-          report[name] = { ok: false, error: reason instanceof NotReady || reason instanceof TimeoutError ? reason.message : 'unavailable' };
+          report[name] = {
+            ok: false,
+            error: reason instanceof NotReady || reason instanceof TimeoutError ? reason.message : 'unavailable',
+          };
         });
         if (isShuttingDown()) report.shutdown = { ok: false, error: 'shutting down' };
         const ready = Object.values(report).every((check) => check.ok);

@@ -82,7 +82,9 @@ export function notesRoutes({ db, notesQueue }: NotesDeps): AnyRoute[] {
       async handler(ctx, { query }) {
         const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
         if (query.cursor !== undefined && !after) {
-          throw validationFailed([{ in: 'query', path: 'cursor', message: 'not a cursor from this API', code: 'invalid_cursor' }]);
+          throw validationFailed([
+            { in: 'query', path: 'cursor', message: 'not a cursor from this API', code: 'invalid_cursor' },
+          ]);
         }
         const page = await notes.listNotes(
           db,
@@ -90,7 +92,10 @@ export function notesRoutes({ db, notesQueue }: NotesDeps): AnyRoute[] {
           { limit: query.limit, after },
         );
         const last = page.items.at(-1);
-        ctx.body = { data: page.items.map(toNoteJson), nextCursor: page.hasMore && last ? encodeCursor(last.id) : null };
+        ctx.body = {
+          data: page.items.map(toNoteJson),
+          nextCursor: page.hasMore && last ? encodeCursor(last.id) : null,
+        };
       },
     }),
     route({
@@ -100,7 +105,10 @@ export function notesRoutes({ db, notesQueue }: NotesDeps): AnyRoute[] {
       tags,
       access: { permission: 'notes:read' },
       request: { params: noteParams },
-      responses: { 200: { description: 'The note', schema: note, headers: { etag: 'Its version' } }, 404: { description: 'No such note' } },
+      responses: {
+        200: { description: 'The note', schema: note, headers: { etag: 'Its version' } },
+        404: { description: 'No such note' },
+      },
       async handler(ctx, { params }) {
         const row = await notes.findNote(db, params.id);
         if (!row) throw notFound('note');
@@ -183,7 +191,8 @@ export function notesRoutes({ db, notesQueue }: NotesDeps): AnyRoute[] {
         const header = ctx.get('if-match');
         const version = expectedVersion(header || undefined, current);
         const deleted = await notes.deleteNote(db, params.id, header ? version : undefined);
-        if (!deleted) throw header ? new HttpProblem(412, 'The note changed while you were deleting it.') : notFound('note');
+        if (!deleted)
+          throw header ? new HttpProblem(412, 'The note changed while you were deleting it.') : notFound('note');
         // A pending job for a deleted note would only fail: drop it if it is still waiting.
         await notesQueue.remove(noteJobId(current.id, current.version)).catch(() => 0);
         ctx.status = 204;
