@@ -10,6 +10,7 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   testTimeout: 30_000,
-  // Each file gets its own database and queue prefix, so files can run in parallel.
-  maxWorkers: '50%',
+  // Each file gets its own database and queue prefix, so files run in parallel; they mostly wait
+  // on I/O, hence more workers than this 2-CPU machine has cores.
+  maxWorkers: 3,
 };

@@ -1,5 +1,5 @@
 // pino writes one JSON object per line: what CloudWatch Logs and `lsvc logs` read.
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { Config } from './config.js';
 
 export type { Logger };
@@ -21,12 +21,17 @@ const redact = [
   'apiKey',
 ];
 
-export function createLogger(config: Pick<Config, 'logLevel' | 'service' | 'env'>, process = 'web'): Logger {
-  return pino({
+export function createLogger(
+  config: Pick<Config, 'logLevel' | 'service' | 'env'>,
+  process = 'web',
+  destination?: DestinationStream,
+): Logger {
+  const options: LoggerOptions = {
     level: config.logLevel,
     base: { service: config.service.name, version: config.service.version, process },
     redact: { paths: redact, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

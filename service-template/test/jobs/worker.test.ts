@@ -50,7 +50,8 @@ async function settled(jobId: string, timeoutMs = 10_000): Promise<Job> {
   for (;;) {
     const job = await t.services.notesQueue.getJob(jobId);
     const state = await job?.getState();
-    if (job && (state === 'completed' || state === 'failed')) return job;
+    // read the job again: the copy fetched before the state check may predate its result
+    if (job && (state === 'completed' || state === 'failed')) return (await t.services.notesQueue.getJob(jobId))!;
     if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -1,0 +1,56 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from '@jest/globals';
+import { createLogger } from '../../src/logger.js';
+
+function capture() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(...chunk.toString().trim().split('\n'));
+      done();
+    },
+  });
+  return { lines, stream };
+}
+
+describe('logger', () => {
+  it('writes JSON lines with service, version, process and an ISO time', () => {
+    const { lines, stream } = capture();
+    const log = createLogger(
+      { logLevel: 'info', env: 'test', service: { name: 'little-service', version: '1.0.0' } },
+      'worker',
+      stream,
+    );
+    log.child({ reqId: 'r-1' }).info({ status: 200 }, 'request');
+    const entry = JSON.parse(lines[0]!);
+    expect(entry).toMatchObject({
+      level: 'info',
+      service: 'little-service',
+      version: '1.0.0',
+      process: 'worker',
+      reqId: 'r-1',
+      status: 200,
+      msg: 'request',
+    });
+    expect(new Date(entry.time).toISOString()).toBe(entry.time);
+  });
+
+  it('redacts authorization headers, cookies, passwords, secrets and tokens', () => {
+    const { lines, stream } = capture();
+    const log = createLogger({ logLevel: 'info', env: 'test', service: { name: 's', version: 'v' } }, 'web', stream);
+    log.info(
+      {
+        req: { headers: { authorization: 'Bearer abc.def.ghi', cookie: 'sid=1', accept: 'json' } },
+        password: 'hunter2',
+        user: { password: 'pw-1', token: 'tok-1', secret: 'sec-1', name: 'kept' },
+      },
+      'x',
+    );
+    const text = lines.join('\n');
+    for (const secret of ['abc.def.ghi', 'sid=1', 'hunter2', 'pw-1', 'tok-1', 'sec-1'])
+      expect(text).not.toContain(secret);
+    const entry = JSON.parse(lines[0]!);
+    expect(entry.req.headers).toEqual({ authorization: '[redacted]', cookie: '[redacted]', accept: 'json' });
+    expect(entry.user.name).toBe('kept');
+  });
+});
