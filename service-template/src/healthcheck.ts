@@ -1,6 +1,7 @@
-// The image's HEALTHCHECK: `node dist/src/healthcheck.js`. The container's PROCESS_TYPE (set by
-// docker-entrypoint.sh) says what to check: web answers /healthz, the worker's heartbeat is fresh.
-import { stat } from 'node:fs/promises';
+// The image's HEALTHCHECK: `node dist/src/healthcheck.js`. The container's process type says what
+// to check: web answers /healthz, the worker's heartbeat is fresh. Docker runs the check outside
+// the entrypoint's environment, so docker-entrypoint.sh also writes the type to a file.
+import { readFile, stat } from 'node:fs/promises';
 import { HEARTBEAT_FILE, HEARTBEAT_INTERVAL_MS } from './heartbeat.js';
 
 async function webAlive() {
@@ -14,7 +15,8 @@ async function workerAlive() {
   if (age > HEARTBEAT_INTERVAL_MS * 4) throw new Error(`worker heartbeat is ${Math.round(age / 1000)} s old`);
 }
 
-const type = process.env.PROCESS_TYPE ?? 'web';
+const PROCESS_TYPE_FILE = '/tmp/little-service.process-type';
+const type = process.env.PROCESS_TYPE ?? (await readFile(PROCESS_TYPE_FILE, 'utf8').catch(() => 'web')).trim();
 const checks = { web: [webAlive], worker: [workerAlive], all: [webAlive, workerAlive] }[type] ?? [webAlive];
 try {
   await Promise.all(checks.map((check) => check()));

@@ -90,7 +90,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   const koa = new Koa({ proxy: config.http.trustProxy });
   koa.silent = true; // errors are logged by requestContext, with the request id
-  const strictHeaders = helmet();
+  // No `upgrade-insecure-requests`: behind a plain-HTTP load balancer (a new Elastic Beanstalk
+  // environment) it would send browsers to https:// for every asset. HSTS is ignored over HTTP.
+  const csp = { directives: { upgradeInsecureRequests: null } };
+  const strictHeaders = helmet({ contentSecurityPolicy: csp });
   // The dashboard's own UI needs inline scripts and styles; it sits behind admin auth.
   const dashboardHeaders = helmet({ contentSecurityPolicy: false });
   // Koa's and the router's context types differ only in what the router adds; any is the glue.

@@ -35,9 +35,9 @@ export function requestContext(log: Logger): Middleware {
       status: ctx.status,
       ms: Math.round(performance.now() - started),
     };
+    // Successful health probes (every few seconds, from balancers and healthchecks) are not logged.
     if (ctx.status >= 500) ctx.state.log.error(entry, 'request failed');
-    else if (quietPaths.has(ctx.path)) ctx.state.log.debug(entry, 'request');
-    else ctx.state.log.info(entry, 'request');
+    else if (!quietPaths.has(ctx.path) || ctx.status >= 300) ctx.state.log.info(entry, 'request');
   };
 }
 

@@ -37,6 +37,7 @@ describe('headers', () => {
     const reply = await call(t.url, 'GET', '/healthz');
     expect(reply.headers.get('x-content-type-options')).toBe('nosniff');
     expect(reply.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(reply.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
     expect(reply.headers.get('strict-transport-security')).toBeTruthy();
     expect(reply.headers.get('x-powered-by')).toBeNull();
   });

@@ -26,7 +26,8 @@ export default async function globalSetup() {
   if (missing.length) {
     throw new Error(
       `The tests need real servers and cannot reach: ${missing.join(', ')}.\n` +
-        'Start them (docker compose up -d postgres redis) or point DATABASE_URL / REDIS_URL at yours.',
+        'Point DATABASE_URL / REDIS_URL at running servers, or run the tests inside the dev stack:\n' +
+        '  docker compose run --rm -e NODE_ENV=test -e DATABASE_URL=postgres://postgres:postgres@postgres:5432/postgres web npm test',
     );
   }
 }
