@@ -1,0 +1,230 @@
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+
+import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+
+import { ConfigError } from '../errors.js';
+import { didYouMean } from '../suggest.js';
+import { type ServiceConfigInput, serviceConfigSchema } from './schema.js';
+
+export const CONFIG_FILE = 'lsvc.yml';
+
+export interface ConfigProblem {
+  line: number;
+  col: number;
+  /** Dotted key path, e.g. environments.production.instanceType ('' for the whole file). */
+  key: string;
+  message: string;
+  hint?: string;
+  /** Set on an unknown key whose did-you-mean is this key path. */
+  suggests?: string;
+  /** Set when the key is required and absent. */
+  missing?: boolean;
+}
+
+/** Walk up from `cwd` to the first directory holding lsvc.yml. */
+export async function findConfigFile(cwd: string): Promise<string | undefined> {
+  let dir = resolve(cwd);
+  for (;;) {
+    const candidate = join(dir, CONFIG_FILE);
+    const found = await stat(candidate).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+    if (found) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** Read and validate a lsvc.yml; throws a ConfigError naming file, line, column and key. */
+export async function readConfigFile(file: string, cwd = process.cwd()): Promise<ServiceConfigInput> {
+  const text = await readFile(file, 'utf8');
+  const shown = relative(cwd, file);
+  return parseServiceConfig(text, shown.startsWith('..') || shown === '' ? file : shown);
+}
+
+/** Parse lsvc.yml text (pure: tests call this directly). `label` is the file name used in errors. */
+export function parseServiceConfig(text: string, label = CONFIG_FILE): ServiceConfigInput {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: true });
+  const at = (offset: number) => lineCounter.linePos(offset);
+
+  const syntax = doc.errors[0];
+  if (syntax) {
+    const { line, col } = at(syntax.pos[0]);
+    const message = (syntax.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    throw configError(label, [
+      {
+        line,
+        col,
+        key: '',
+        message: `YAML syntax error: ${message}`,
+        hint: 'Fix the YAML at that position (indent with spaces; quote values that contain ": " or "#").',
+      },
+    ]);
+  }
+
+  const data: unknown = doc.toJS() ?? {};
+  if (typeof data !== 'object' || Array.isArray(data) || data === null) {
+    throw configError(label, [
+      { line: 1, col: 1, key: '', message: 'must be a map of settings (service, region, environments, ...)' },
+    ]);
+  }
+  const result = serviceConfigSchema.safeParse(data, { reportInput: true });
+  if (result.success) return result.data;
+
+  const problems = result.error.issues.flatMap((issue) => describeIssue(issue, doc, at));
+  // "servce: unknown key; did you mean service?" already explains "service: is required".
+  const explained = new Set(problems.map((p) => p.suggests).filter((k) => k !== undefined));
+  const shown = problems.filter((p) => !(p.missing && explained.has(p.key)));
+  shown.sort((a, b) => a.line - b.line || a.col - b.col);
+  throw configError(label, shown);
+}
+
+function configError(label: string, problems: ConfigProblem[]): ConfigError {
+  const line = (p: ConfigProblem) => `${label}:${p.line}:${p.col}: ${p.key ? `${p.key}: ` : ''}${p.message}`;
+  const [first, ...rest] = problems;
+  if (!first) return new ConfigError(`${label} is not valid.`);
+  return new ConfigError(line(first), {
+    details: rest.map(line),
+    hint: first.hint ?? 'See "lsvc.yml reference" in the lsvc README for every setting and its default.',
+  });
+}
+
+type Path = (string | number)[];
+type Locate = (offset: number) => { line: number; col: number };
+
+function describeIssue(issue: z.core.$ZodIssue, doc: Document, at: Locate): ConfigProblem[] {
+  const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+  const problem = (
+    p: Path,
+    message: string,
+    hint?: string,
+    which: 'key' | 'value' = 'value',
+  ): ConfigProblem => ({
+    ...at(nodeOffset(doc, p, which)),
+    key: p.join('.'),
+    message,
+    ...(hint ? { hint } : {}),
+  });
+
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const allowed = allowedKeysAt(serviceConfigSchema, path);
+      return issue.keys.map((key) => {
+        const guess = didYouMean(key, allowed);
+        return {
+          ...problem(
+            [...path, key],
+            `unknown key${guess ? `; did you mean "${guess}"?` : ''}`,
+            `Allowed here: ${allowed.join(', ')}.`,
+            'key',
+          ),
+          ...(guess ? { suggests: [...path, guess].join('.') } : {}),
+        };
+      });
+    }
+    case 'invalid_key': {
+      const inner = issue.issues[0]?.message ?? 'is not allowed';
+      return [problem(path, `invalid name: ${inner}`, undefined, 'key')];
+    }
+    case 'invalid_value': {
+      const values = issue.values.map(String);
+      const input = (issue as { input?: unknown }).input;
+      const guess = typeof input === 'string' ? didYouMean(input, values) : undefined;
+      return [
+        problem(
+          path,
+          `${describe(input)} is not allowed${guess ? `; did you mean "${guess}"?` : ''}`,
+          `Allowed: ${values.join(', ')}.`,
+        ),
+      ];
+    }
+    case 'invalid_type': {
+      const input = (issue as { input?: unknown }).input;
+      if (input === undefined)
+        return [{ ...problem(path, `is required (${article(issue.expected)})`), missing: true }];
+      return [problem(path, `must be ${article(issue.expected)}, not ${describe(input)}`)];
+    }
+    case 'too_small': {
+      if (issue.origin === 'string') return [problem(path, 'must not be empty')];
+      const min = String(issue.minimum);
+      return [problem(path, issue.inclusive ? `must be at least ${min}` : `must be greater than ${min}`)];
+    }
+    case 'too_big':
+      return [
+        problem(
+          path,
+          issue.inclusive
+            ? `must be at most ${String(issue.maximum)}`
+            : `must be less than ${String(issue.maximum)}`,
+        ),
+      ];
+    default:
+      return [problem(path, issue.message)];
+  }
+}
+
+function article(expected: string): string {
+  if (expected === 'object' || expected === 'record') return 'a map';
+  if (expected === 'array') return 'a list';
+  if (expected === 'int') return 'a whole number';
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'empty';
+  if (typeof value === 'string') return `"${value}"`;
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value;
+}
+
+/** Offset of the node at `path` (its key or its value); the nearest existing parent if absent. */
+function nodeOffset(doc: Document, path: Path, which: 'key' | 'value'): number {
+  let node: unknown = doc.contents;
+  let offset = rangeStart(node) ?? 0;
+  for (const [i, seg] of path.entries()) {
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      const keyOffset = rangeStart(pair.key) ?? offset;
+      if (last && which === 'key') return keyOffset;
+      node = pair.value;
+      offset = rangeStart(node) ?? keyOffset;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      node = node.items[seg];
+      offset = rangeStart(node) ?? offset;
+    } else {
+      break;
+    }
+  }
+  return offset;
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+  return range?.[0];
+}
+
+/** The keys the schema accepts at `path` (for "allowed here" and "did you mean"). */
+export function allowedKeysAt(schema: z.ZodType, path: Path): string[] {
+  let current: z.ZodType | undefined = unwrap(schema);
+  for (const seg of path) {
+    if (current instanceof z.ZodObject)
+      current = unwrap((current.shape as Record<string, z.ZodType>)[String(seg)]);
+    else if (current instanceof z.ZodRecord) current = unwrap(current.valueType as z.ZodType);
+    else return [];
+  }
+  return current instanceof z.ZodObject ? Object.keys(current.shape) : [];
+}
+
+function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
+  let s = schema;
+  while (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap() as z.ZodType;
+  return s;
+}

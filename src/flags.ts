@@ -1,0 +1,44 @@
+import { Flags } from '@oclif/core';
+
+// Flag sets shared by commands. Spread them into a command's `static flags`.
+
+/** On every command (BaseCommand.baseFlags). */
+export const globalFlags = {
+  verbose: Flags.boolean({
+    description: 'Print debug lines, and stack traces on errors.',
+    helpGroup: 'GLOBAL',
+  }),
+  yes: Flags.boolean({
+    char: 'y',
+    description: 'Never prompt: answer yes to confirmations (implied in CI without a terminal).',
+    helpGroup: 'GLOBAL',
+  }),
+  color: Flags.boolean({
+    description: 'Colour the output. --no-color (or NO_COLOR=1) turns it off.',
+    allowNo: true,
+    default: true,
+    helpGroup: 'GLOBAL',
+  }),
+};
+
+/**
+ * For commands that talk to AWS. Precedence (see src/aws/target.ts): flag, then AWS_PROFILE /
+ * AWS_REGION, then lsvc.yml (environment, then top level), then the SDK's own shared config.
+ */
+export const awsFlags = {
+  profile: Flags.string({
+    description: 'AWS profile to use (default: AWS_PROFILE, then lsvc.yml).',
+    helpGroup: 'AWS',
+  }),
+  region: Flags.string({
+    description: 'AWS region to use (default: AWS_REGION, then lsvc.yml).',
+    helpGroup: 'AWS',
+  }),
+};
+
+/** `--env E`: an environment from lsvc.yml. Call as envFlag() or envFlag({ required: true }). */
+export const envFlag = Flags.custom({
+  char: 'e',
+  description: 'Environment from lsvc.yml (e.g. staging, production).',
+  helpValue: '<name>',
+});

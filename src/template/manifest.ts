@@ -1,0 +1,115 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { z } from 'zod';
+
+import { ConfigError, UsageError } from '../errors.js';
+
+/** The template's contract with lsvc: `lsvc-template.json` at the template root. */
+export const MANIFEST_FILE = 'lsvc-template.json';
+
+/** Never copied, whatever the manifest says: dependencies, build output, secrets, logs, VCS. */
+export const ALWAYS_EXCLUDE = [
+  'node_modules',
+  'dist',
+  'coverage',
+  '.env',
+  '*.log',
+  '.git',
+  '.lsvc',
+  '.DS_Store',
+];
+
+const kebab = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+const relativeDir = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith('/') && !p.split(/[\\/]/).includes('..'), {
+    error: 'must be a folder inside the template',
+  });
+
+export const manifestSchema = z
+  .object({
+    version: z.string().min(1),
+    placeholder: z.string().regex(kebab, { error: 'must be a kebab-case name such as little-service' }),
+    exclude: z.array(z.string()).default([]),
+    questions: z
+      .record(z.string(), z.object({ choices: z.array(z.string()).min(1), default: z.string() }))
+      .default({}),
+    variants: z.record(z.string(), z.record(z.string(), relativeDir)).default({}),
+  })
+  .superRefine((m, ctx) => {
+    for (const [name, q] of Object.entries(m.questions)) {
+      if (!q.choices.includes(q.default)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['questions', name, 'default'],
+          message: 'must be one of the choices',
+        });
+      }
+    }
+  });
+
+export type TemplateManifest = z.infer<typeof manifestSchema>;
+
+/** What a template without a manifest (e.g. an old fork) gets. */
+export const DEFAULT_MANIFEST: TemplateManifest = {
+  version: '0.0.0',
+  placeholder: 'little-service',
+  exclude: [],
+  questions: {},
+  variants: {},
+};
+
+export async function readManifest(templateDir: string): Promise<TemplateManifest> {
+  const file = join(templateDir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return DEFAULT_MANIFEST;
+    throw error;
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${file} is not valid JSON: ${(error as Error).message}`, {
+      hint: 'Fix the template manifest (see "Templates" in the lsvc README).',
+    });
+  }
+  const result = manifestSchema.safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.join('.') ?? '';
+    throw new ConfigError(`${file}: ${where ? `${where}: ` : ''}${issue?.message ?? 'invalid'}`, {
+      hint: 'Fix the template manifest (see "Templates" in the lsvc README).',
+    });
+  }
+  return result.data;
+}
+
+/** Answers for every question: the given ones, else each question's default. */
+export function resolveAnswers(
+  manifest: TemplateManifest,
+  given: Record<string, string | undefined>,
+): Record<string, string> {
+  const answers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(given)) {
+    if (value !== undefined && !(name in manifest.questions)) {
+      throw new UsageError(`This template has no "${name}" choice, so --${name} cannot be used with it.`, {
+        hint: `Run again without --${name}.`,
+      });
+    }
+  }
+  for (const [name, q] of Object.entries(manifest.questions)) {
+    const value = given[name] ?? q.default;
+    if (!q.choices.includes(value)) {
+      throw new UsageError(`This template does not offer ${name} "${value}".`, {
+        hint: `Choose one of: ${q.choices.join(', ')}.`,
+      });
+    }
+    answers[name] = value;
+  }
+  return answers;
+}
