@@ -5,6 +5,8 @@ export default {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testEnvironment: 'node',
+  // Suites that need a Docker engine run on their own: jest.docker.config.js (`npm run test:docker`).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/docker/'],
   // Fixture templates contain package.json files; keep them out of jest's module map.
   modulePathIgnorePatterns: ['<rootDir>/test/fixtures/'],
   extensionsToTreatAsEsm: ['.ts'],
