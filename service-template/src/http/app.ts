@@ -7,7 +7,6 @@ import Router from '@koa/router';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import Koa, { type Middleware } from 'koa';
-import helmet from 'koa-helmet';
 import mount from 'koa-mount';
 import serve from 'koa-static';
 import type { Kysely } from 'kysely';
@@ -19,13 +18,14 @@ import type { Database } from '../db/schema.js';
 import type { DeadLetterJob, ProcessNoteJob } from '../jobs/queues.js';
 import type { Logger } from '../logger.js';
 import { pingRedis } from '../redis.js';
-import { requestContext } from './middleware.js';
+import { livenessProbe, requestContext } from './middleware.js';
 import { openApiDocument } from './openapi.js';
 import { mountRoute, route, type AnyRoute } from './route.js';
 import { dashboard, DASHBOARD_PATH } from './routes/admin.js';
 import { healthRoutes, NotReady } from './routes/health.js';
 import { notesRoutes } from './routes/notes.js';
 import { pageRoutes } from './routes/pages.js';
+import { securityHeaders } from './security-headers.js';
 
 export interface AppDeps {
   config: Config;
@@ -93,11 +93,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // No `upgrade-insecure-requests`: behind a plain-HTTP load balancer (a new Elastic Beanstalk
   // environment) it would send browsers to https:// for every asset. HSTS is ignored over HTTP.
   const csp = { directives: { upgradeInsecureRequests: null } };
-  const strictHeaders = helmet({ contentSecurityPolicy: csp });
+  const strictHeaders = securityHeaders({ contentSecurityPolicy: csp });
   // The dashboard's own UI needs inline scripts and styles; it sits behind admin auth.
-  const dashboardHeaders = helmet({ contentSecurityPolicy: false });
+  const dashboardHeaders = securityHeaders({ contentSecurityPolicy: false });
   // Koa's and the router's context types differ only in what the router adds; any is the glue.
   const middleware: Middleware<any, any>[] = [
+    livenessProbe(strictHeaders, isShuttingDown),
     requestContext(log),
     (ctx, next) => {
       if (isShuttingDown()) ctx.set('connection', 'close');

@@ -6,6 +6,29 @@ import type { Logger } from '../logger.js';
 import { HttpProblem } from './problem.js';
 
 const validRequestId = /^[\w.:@-]{1,128}$/;
+
+/** A valid incoming X-Request-Id is kept, so a trace spans services; otherwise a new one. */
+function requestIdOf(ctx: Parameters<Middleware>[0]): string {
+  const incoming = ctx.get('x-request-id');
+  return validRequestId.test(incoming) ? incoming : randomUUID();
+}
+
+/**
+ * `GET /healthz`, answered before the rest of the stack. Balancers and container healthchecks
+ * call it every few seconds and it needs no CORS, routing, body parsing or access-log line (a
+ * successful probe is not logged anyway), but it keeps the security headers and the request id
+ * every response has. The route stays declared in routes/health.ts for the OpenAPI document.
+ */
+export function livenessProbe(headers: Middleware, isShuttingDown: () => boolean): Middleware {
+  return (ctx, next) => {
+    if (ctx.path !== '/healthz' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+    ctx.set('x-request-id', requestIdOf(ctx));
+    if (isShuttingDown()) ctx.set('connection', 'close');
+    return headers(ctx, async () => {
+      ctx.body = { status: 'ok' };
+    });
+  };
+}
 const quietPaths = new Set(['/healthz', '/readyz']);
 
 /**
@@ -16,8 +39,7 @@ const quietPaths = new Set(['/healthz', '/readyz']);
 export function requestContext(log: Logger): Middleware {
   return async (ctx, next) => {
     const started = performance.now();
-    const incoming = ctx.get('x-request-id');
-    const requestId = validRequestId.test(incoming) ? incoming : randomUUID();
+    const requestId = requestIdOf(ctx);
     ctx.state.requestId = requestId;
     ctx.state.log = log.child({ reqId: requestId });
     ctx.set('x-request-id', requestId);
