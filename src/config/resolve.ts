@@ -28,6 +28,7 @@ export function resolveConfig(input: ServiceConfigInput, file: string): Resolved
       region: own?.region ?? input.defaults?.region ?? input.region,
       profile: own?.profile ?? input.defaults?.profile ?? input.profile,
       notifyEmail: own?.notifyEmail ?? input.defaults?.notifyEmail,
+      ecrRepository: own?.ecrRepository ?? input.defaults?.ecrRepository,
       ...settings,
     };
   }
@@ -50,6 +51,11 @@ function applySettings(base: BuiltinDefaults, over: EnvironmentSettings | undefi
     alarms: { ...base.alarms, ...over.alarms },
     env,
   };
+}
+
+/** The environment's ECR repository: `ecrRepository`, else the service name. */
+export function ecrRepositoryName(config: Pick<ResolvedConfig, 'service'>, env: ResolvedEnvironment): string {
+  return env.ecrRepository ?? config.service;
 }
 
 /** The environment called `name`, or a usage error (exit 2) that lists the ones there are. */

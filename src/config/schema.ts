@@ -53,6 +53,12 @@ const alarms = z.strictObject({
   redisMemoryPercent: z.number().positive().max(100),
 });
 
+// Amazon ECR's repository name rule (lowercase path components, 2-256 characters).
+const ecrRepository = pattern(
+  /^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/,
+  'an ECR repository name such as billing-api or team/billing-api (lowercase)',
+);
+
 const envVarName = pattern(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name (letters, digits, _)');
 const envVars = z.record(envVarName, z.union([z.string(), z.number(), z.boolean()]));
 
@@ -66,6 +72,7 @@ export const environmentSettingsSchema = z.strictObject({
   deploymentPolicy: z.enum(DEPLOYMENT_POLICIES).optional(),
   confirm: z.boolean().optional(),
   notifyEmail: z.email({ error: 'must be an email address' }).optional(),
+  ecrRepository: ecrRepository.optional(),
   database: database.partial().optional(),
   redis: redis.partial().optional(),
   alarms: alarms.partial().optional(),
@@ -77,11 +84,28 @@ const environmentName = z.string().superRefine((value, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+// `lsvc pipeline init`: how releases reach the environments (CodePipeline or GitHub Actions).
+export const PIPELINE_PROVIDERS = ['codepipeline', 'github'] as const;
+export const SOURCE_PROVIDERS = ['GitHub', 'GitLab', 'Bitbucket'] as const;
+export const pipelineSchema = z.strictObject({
+  provider: z.enum(PIPELINE_PROVIDERS).optional(),
+  repository: pattern(/^[\w.-]+\/[\w.-]+$/, 'owner/name, such as acme/billing-api').optional(),
+  sourceProvider: z.enum(SOURCE_PROVIDERS).optional(),
+  connectionArn: pattern(
+    /^arn:aws[\w-]*:code(star-)?connections:[a-z0-9-]+:\d{12}:connection\/[\w-]+$/,
+    'a CodeConnections connection ARN (arn:aws:codeconnections:<region>:<account>:connection/<id>)',
+  ).optional(),
+  branch: z.string().min(1).optional(),
+  environments: z.array(z.string()).min(1).optional(),
+  approvalBefore: z.string().optional(),
+});
+
 export const serviceConfigSchema = z
   .strictObject({
     service: serviceName,
     region: region.optional(),
     profile: profile.optional(),
+    pipeline: pipelineSchema.optional(),
     defaults: environmentSettingsSchema.optional(),
     // `staging:` with nothing under it means "all defaults".
     environments: z
@@ -120,6 +144,7 @@ export type DatabaseSettings = z.infer<typeof database>;
 export type RedisSettings = z.infer<typeof redis>;
 export type AlarmSettings = z.infer<typeof alarms>;
 export type DeploymentPolicy = (typeof DEPLOYMENT_POLICIES)[number];
+export type PipelineSettings = z.infer<typeof pipelineSchema>;
 
 /** A fully resolved environment: what every later command reads. */
 export interface ResolvedEnvironment {
@@ -135,6 +160,8 @@ export interface ResolvedEnvironment {
   deploymentPolicy: DeploymentPolicy;
   confirm: boolean;
   notifyEmail: string | undefined;
+  /** ECR repository for the image; undefined means the service name (ecrRepositoryName()). */
+  ecrRepository: string | undefined;
   database: DatabaseSettings;
   redis: RedisSettings;
   alarms: AlarmSettings;
@@ -152,7 +179,7 @@ export interface ResolvedConfig {
 
 export type BuiltinDefaults = Omit<
   ResolvedEnvironment,
-  'name' | 'fullName' | 'region' | 'profile' | 'notifyEmail'
+  'name' | 'fullName' | 'region' | 'profile' | 'notifyEmail' | 'ecrRepository'
 >;
 
 /** Default RDS engine versions: the majors the template's docker-compose.yml runs locally. */

@@ -1,4 +1,5 @@
 import { type AwsTarget } from '../aws/target.js';
+import { COMPOSE_INSTALL_HINT, detectCompose } from '../docker/compose.js';
 import { ExitCode, LsvcError } from '../errors.js';
 import type { RunOptions, RunResult } from '../exec.js';
 
@@ -138,15 +139,14 @@ export async function checkDocker(deps: DoctorDeps): Promise<CheckResult> {
 
 export async function checkCompose(deps: DoctorDeps): Promise<CheckResult> {
   const base = { id: 'compose', title: 'Docker Compose' };
-  const v2 = await deps.exec('docker', ['compose', 'version', '--short'], { timeoutMs: deps.timeoutMs });
-  if (v2.code === 0)
-    return { ...base, status: 'ok', message: `v${v2.stdout.trim().replace(/^v/, '')} (docker compose)` };
-  const v1 = await deps.exec('docker-compose', ['version', '--short'], { timeoutMs: deps.timeoutMs });
-  if (v1.code === 0) {
+  // The same detection lsvc dev uses: v2 plugin first, then v1.
+  const cli = await detectCompose(deps.exec, deps.timeoutMs);
+  if (cli?.major === 2) return { ...base, status: 'ok', message: `v${cli.version} (docker compose)` };
+  if (cli) {
     return {
       ...base,
       status: 'warn',
-      message: `${v1.stdout.trim()} (docker-compose v1; lsvc works with it)`,
+      message: `${cli.version} (docker-compose v1; lsvc works with it)`,
       fix: 'Compose v1 is no longer maintained: install the Compose v2 plugin ("docker compose").',
     };
   }
@@ -154,7 +154,7 @@ export async function checkCompose(deps: DoctorDeps): Promise<CheckResult> {
     ...base,
     status: 'fail',
     message: 'neither "docker compose" (v2) nor "docker-compose" (v1) found',
-    fix: 'Install Docker Compose v2: https://docs.docker.com/compose/install/',
+    fix: COMPOSE_INSTALL_HINT,
   };
 }
 
