@@ -20,7 +20,10 @@ export interface ResourceNames {
   redis: string;
   /** SNS topic for alarms and deploy notifications. */
   alarmTopic: string;
-  /** IAM role and instance profile of the environment's EC2 instances (one per service). */
+  /**
+   * IAM role and instance profile of the environment's EC2 instances. One per environment: its
+   * inline policy grants this environment's secrets and logs only (staging cannot read production's).
+   */
   instanceRole: string;
   /** IAM service role Elastic Beanstalk uses for enhanced health and managed updates. */
   serviceRole: string;
@@ -28,8 +31,11 @@ export interface ResourceNames {
   logGroupPrefix: string;
   /** A CloudWatch alarm name for this environment: `<service>-<env>-<metric>`. */
   alarm(metric: string): string;
-  /** Security groups lsvc creates (database, Redis) are named after the environment. */
-  securityGroup(purpose: 'database' | 'redis'): string;
+  /**
+   * Security groups lsvc creates are named after the environment: 'instances' is added to the
+   * EB instances, 'database' and 'redis' admit traffic from it only.
+   */
+  securityGroup(purpose: 'instances' | 'database' | 'redis'): string;
 }
 
 export function resourceNames(
@@ -46,7 +52,7 @@ export function resourceNames(
     databaseSecret: `lsvc/${service}/${env}/database`,
     redis: full,
     alarmTopic: `${full}-alarms`,
-    instanceRole: `${service}-eb-instance`,
+    instanceRole: `${full}-eb-instance`,
     serviceRole: `${service}-eb-service`,
     logGroupPrefix: `/aws/elasticbeanstalk/${full}`,
     alarm: (metric) => `${full}-${metric}`,
@@ -61,4 +67,38 @@ export function resourceTags(service: string, env: string): { Key: string; Value
     { Key: 'lsvc:environment', Value: env },
     { Key: 'managed-by', Value: MANAGED_BY },
   ];
+}
+
+/** What `lsvc pipeline init` creates: one pipeline per service, across its environments. */
+export interface PipelineNames {
+  /** CodePipeline pipeline, and the EventBridge rule that reports its failures. */
+  pipeline: string;
+  /** CodeBuild project that runs buildspec.yml; its logs go to /aws/codebuild/<project>. */
+  buildProject: string;
+  buildLogGroup: string;
+  /** IAM roles (named <service>-*, like the roles provision creates). */
+  buildRole: string;
+  pipelineRole: string;
+  githubRole: string;
+  /** EventBridge rule sending failed executions to the environments' SNS topics. */
+  failureRule: string;
+  /** CodeConnections connection lsvc creates when lsvc.yml names no connectionArn (<= 32 chars). */
+  connection: string;
+  /** S3 bucket for the pipeline's artifacts: global names, so account and region are in it (<= 63). */
+  artifactBucket(account: string, region: string): string;
+}
+
+export function pipelineNames(service: string): PipelineNames {
+  const pipeline = `${service}-pipeline`;
+  return {
+    pipeline,
+    buildProject: `${service}-build`,
+    buildLogGroup: `/aws/codebuild/${service}-build`,
+    buildRole: `${service}-codebuild`,
+    pipelineRole: `${service}-codepipeline`,
+    githubRole: `${service}-github-deploy`,
+    failureRule: `${pipeline}-failed`,
+    connection: service.slice(0, 32),
+    artifactBucket: (account, region) => `${service}-pipe-${account}-${region}`,
+  };
 }

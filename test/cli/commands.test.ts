@@ -23,7 +23,8 @@ describe('commands', () => {
     expect(cmd.summary).toBeTruthy();
     expect(cmd.description).toBeTruthy();
     expect(cmd.examples?.length).toBeGreaterThanOrEqual(2);
-    for (const ex of cmd.examples ?? []) expect(ex.command).toMatch(/^lsvc /);
+    // An example may set environment variables first (`PORT=3001 lsvc dev`).
+    for (const ex of cmd.examples ?? []) expect(ex.command).toMatch(/^(?:[A-Z_]+=\S+ )*lsvc /);
   });
 
   it.each(Object.entries(manifest.commands))('%s has the global flags', (_id, cmd) => {
@@ -34,7 +35,23 @@ describe('commands', () => {
     const withJson = Object.entries(manifest.commands)
       .filter(([, c]) => c.enableJsonFlag)
       .map(([id]) => id);
-    expect(withJson.sort()).toEqual(['config', 'doctor']);
+    expect(withJson.sort()).toEqual([
+      'build',
+      'bundle',
+      'config',
+      'deploy',
+      'dev:down',
+      'dev:ps',
+      'doctor',
+      'env:list',
+      'iam-policy',
+      'logs',
+      'provision',
+      'push',
+      'releases',
+      'rollback',
+      'status',
+    ]);
   });
 
   it('prints a command help with its examples', async () => {

@@ -1,8 +1,8 @@
 // End to end through the built binary (bin/run.js + dist/), as a user runs it, without a terminal.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { globSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
@@ -359,7 +359,12 @@ describe('other commands through the built binary', () => {
     const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
       commands: Record<string, { relativePath: string[] }>;
     };
-    expect(Object.keys(manifest.commands).sort()).toEqual(['config', 'doctor', 'init']);
+    // Every command file is in the manifest (commands/dev/down.ts is "dev:down").
+    const ids = globSync('**/*.ts', { cwd: join(ROOT, 'commands') }).map((file) =>
+      file.replace(/\.ts$/, '').split(sep).join(':'),
+    );
+    expect(Object.keys(manifest.commands).sort()).toEqual(ids.sort());
+    expect(ids).toEqual(expect.arrayContaining(['init', 'deploy', 'dev:down', 'env:set']));
     for (const cmd of Object.values(manifest.commands)) expect(cmd.relativePath[0]).toBe('dist');
   });
 

@@ -1,0 +1,153 @@
+import { dirname } from 'node:path';
+
+import { Flags } from '@oclif/core';
+
+import { BaseCommand } from '../src/base-command.js';
+import { awsFlags, envFlag } from '../src/flags.js';
+
+export default class Deploy extends BaseCommand<typeof Deploy> {
+  static override summary = 'Deploy a version to an environment, health-gated, rolled back on failure.';
+  static override description = `Builds and pushes the image when its tag is not in ECR yet, makes the Elastic Beanstalk source bundle (docker-compose.yml with web and worker from that image), uploads it, creates the application version, waits until the environment is Ready and updates it. While it rolls out you see Elastic Beanstalk's events and health changes.
+
+Success means: the environment is Ready, runs the new version, health is Green (Ok), and no alarm of the environment goes into ALARM during the bake (--bake). On failure (error events, health Red past a grace period, an alarm firing) lsvc prints the causes (environment and instance health, failure events, where the logs are) and rolls back to the version that ran before, unless --no-rollback.
+
+The version is --version, or the git commit (12 characters; "-dirty" when the tree has uncommitted changes, which are then built). Environments with "confirm: true" in lsvc.yml ask first; --yes answers (required in CI).
+
+Ctrl-C while it rolls out offers to abort the update (AbortEnvironmentUpdate); without a terminal it aborts.
+
+Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollback) or Elastic Beanstalk rejected the bundle (the environment unchanged); 7 timed out (the update may still run: watch it with "lsvc status --env E --watch"); 5 AWS credentials or permissions; 4 image build or push; 3 not provisioned; 2 bad flags or unknown environment; 130 interrupted.`;
+  static override examples = [
+    { description: 'Deploy the current commit to staging', command: 'lsvc deploy --env staging' },
+    {
+      description: 'From CI: a given image tag, no prompt, 15 minutes at most',
+      command: 'lsvc deploy --env production --version 3f9c2a1b7d4e --yes --timeout 15m',
+    },
+    {
+      description: 'Start the update and return (watch it with lsvc status)',
+      command: 'lsvc deploy --env staging --detach',
+    },
+    { description: 'Machine-readable outcome', command: 'lsvc deploy --env staging --yes --json' },
+  ];
+  static override enableJsonFlag = true;
+  static override flags = {
+    env: envFlag({ required: true }),
+    version: Flags.string({
+      description: 'Image tag and version label to deploy (default: the git commit, 12 characters).',
+    }),
+    timeout: Flags.string({
+      description: 'How long to wait for the environment to be Ready, Green and on the new version.',
+      default: '20m',
+      helpValue: '<duration>',
+    }),
+    bake: Flags.string({
+      description: 'How long the new version must stay healthy with no alarm firing.',
+      default: '60s',
+      helpValue: '<duration>',
+    }),
+    rollback: Flags.boolean({
+      description: 'Roll back to the previous version when the deploy fails. --no-rollback leaves it.',
+      allowNo: true,
+      default: true,
+    }),
+    detach: Flags.boolean({
+      description: 'Return once the update has started (exit 0) instead of waiting for it.',
+    }),
+    ...awsFlags,
+  };
+
+  async run() {
+    const { loadAwsEnvironment } = await import('../src/aws/environment.js');
+    const { parseDuration } = await import('../src/deploy/duration.js');
+    const { releaseDescription, versionOf } = await import('../src/deploy/git-info.js');
+    const { readGitState } = await import('../src/git.js');
+    const { DEFAULT_TIMINGS } = await import('../src/deploy/watch.js');
+    const { LsvcError, UsageError } = await import('../src/errors.js');
+
+    const timings = {
+      ...DEFAULT_TIMINGS,
+      timeoutMs: parseDuration(this.flags.timeout, '--timeout'),
+      bakeMs: parseDuration(this.flags.bake, '--bake'),
+    };
+    const aws = await loadAwsEnvironment(this.flags.env, this.flags);
+    const state = await readGitState(dirname(aws.config.file));
+    const git = state.repo ? state : undefined;
+    const version = this.flags.version ?? (git ? versionOf(git) : undefined);
+    if (!version) {
+      throw new UsageError(`No version to deploy (${state.repo ? 'no commit' : state.reason}).`, {
+        hint: 'Pass --version <image tag> (an image in ECR, or one to build and push now).',
+      });
+    }
+    const fromGit = git !== undefined && version === versionOf(git);
+    if (fromGit && git.dirty) {
+      this.ui.warn(`The working tree has uncommitted changes: deploying ${version}, built from them.`);
+    }
+    if (aws.environment.confirm && !this.flags.yes) {
+      const question = `Deploy ${version} to ${aws.names.environment}?`;
+      // No terminal: fail with "pass --yes" rather than deploy to a confirm: true environment unasked.
+      if (this.prompter.mode === 'yes') await this.prompter.ask(question, { flag: '--yes' });
+      else if (!(await this.prompter.confirm(question))) throw new LsvcError('Not deployed: you said no.');
+    }
+
+    const { abortConfirmation, commandReporter, deployClients, failureResult, interruptOnSigint } =
+      await import('../src/deploy/cli.js');
+    const { ecrPublisher } = await import('../src/deploy/image.js');
+    const { buildAndPushImage } = await import('../src/deploy/build-push.js');
+    const { findRepository } = await import('../src/aws/ecr.js');
+    const { deploy } = await import('../src/deploy/deploy.js');
+    const { systemClock } = await import('../src/deploy/clock.js');
+
+    const clients = await deployClients(aws.target);
+    const repository = await findRepository(clients.ecr, aws.names.repository, {
+      environment: this.flags.env,
+      region: aws.target.region,
+    });
+    const debug = (line: string) => {
+      this.ui.debug(line);
+    };
+    const interrupt = interruptOnSigint();
+    try {
+      return await deploy(
+        {
+          ...clients,
+          publisher: ecrPublisher({
+            ecr: clients.ecr,
+            repository,
+            debug,
+            buildAndPush: (tag, signal) =>
+              buildAndPushImage({
+                ecr: clients.ecr,
+                repository,
+                service: aws.config.service,
+                serviceDir: dirname(aws.config.file),
+                tag,
+                ui: this.ui,
+                json: this.jsonEnabled(),
+                signal,
+              }),
+          }),
+          clock: systemClock,
+          reporter: commandReporter(this.ui, this.jsonEnabled()),
+          signal: interrupt.signal,
+          confirmAbort: abortConfirmation(this.prompter, this.ui),
+        },
+        {
+          names: aws.names,
+          envName: this.flags.env,
+          version,
+          description: releaseDescription(fromGit ? git : undefined, version),
+          repositoryUri: repository.uri,
+          dirty: fromGit && git.dirty,
+          rollback: this.flags.rollback,
+          detach: this.flags.detach,
+          timings,
+        },
+      );
+    } catch (error) {
+      const json = this.jsonEnabled() ? failureResult(error) : undefined;
+      if (json) return json;
+      throw error;
+    } finally {
+      interrupt.dispose();
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import { Args, Flags } from '@oclif/core';
+
+import { BaseCommand } from '../../src/base-command.js';
+import { awsFlags, envFlag } from '../../src/flags.js';
+
+export default class EnvSet extends BaseCommand<typeof EnvSet> {
+  static override summary = 'Set environment variables (or secrets) and wait until the environment is Ready.';
+  static override description = `Sets Elastic Beanstalk environment properties, then waits for the environment update (progress shown) until it is Ready again; exit 6 when Elastic Beanstalk reports the update failed (it keeps the previous configuration).
+
+--secret stores each value in Secrets Manager as lsvc/<service>/<env>/<KEY> (created, or a new value put into it; tagged) and maps the variable to it (aws:elasticbeanstalk:application:environmentsecrets), replacing a plain property of the same name. The value never goes to Elastic Beanstalk nor to the screen. When only a secret's value changes, the app is restarted so that it reads it (Elastic Beanstalk fetches secrets when the app starts). To keep a secret out of your shell history, pipe it: give the KEY alone.
+
+Environments with "confirm: true" in lsvc.yml ask first (--yes answers).
+
+Exit code: 0; 2 for a bad name or argument, or an unknown --env; 3 when the environment is not provisioned; 5 for credentials or a denied call (named); 6 the update failed; 7 timed out waiting (the update may still run).`;
+  static override examples = [
+    { description: 'Plain values', command: 'lsvc env set --env staging LOG_LEVEL=debug FEATURE_X=true' },
+    {
+      description: 'A secret read from stdin (a file or a pipe), so it stays out of the shell history',
+      command: 'lsvc env set --env production --secret STRIPE_KEY < stripe-key.txt',
+    },
+    {
+      description: 'A secret given inline',
+      command: 'lsvc env set --env staging --secret WEBHOOK_TOKEN=s3cr3t',
+    },
+  ];
+  static override strict = false;
+  static override args = {
+    assignment: Args.string({
+      description: 'KEY=VALUE (several allowed); a lone KEY takes its value from stdin.',
+    }),
+  };
+  static override flags = {
+    env: envFlag({ required: true }),
+    secret: Flags.boolean({ description: 'Store the values in Secrets Manager and map them.' }),
+    ...awsFlags,
+  };
+
+  async run() {
+    const { argv } = await this.parse(EnvSet);
+    const args = argv.map(String);
+    const { parseAssignments } = await import('../../src/envvars/parse.js');
+    const { readStdin, envDeps, envTarget, summarize } = await import('../../src/envvars/cli.js');
+    const bare = args.filter((a) => !a.includes('='));
+    const piped = bare.length === 1 && !process.stdin.isTTY ? await readStdin() : undefined;
+    const assignments = parseAssignments(args, piped);
+
+    const { loadAwsEnvironment } = await import('../../src/aws/environment.js');
+    const aws = await loadAwsEnvironment(this.flags.env, this.flags);
+    if (aws.environment.confirm) {
+      const question = `Change ${aws.names.environment}'s variables (the app restarts)?`;
+      if (!(await this.prompter.confirm(question))) {
+        const { LsvcError } = await import('../../src/errors.js');
+        throw new LsvcError('Nothing changed: you said no.');
+      }
+    }
+    const { setVariables } = await import('../../src/envvars/apply.js');
+    const stop = new AbortController();
+    const onSigint = () => {
+      stop.abort();
+    };
+    process.once('SIGINT', onSigint);
+    try {
+      const deps = await envDeps(aws, { json: false, signal: stop.signal });
+      const result = await setVariables(deps, envTarget(aws), assignments, { secret: this.flags.secret });
+      summarize(result, this.ui);
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import { Flags } from '@oclif/core';
+
+import { BaseCommand } from '../src/base-command.js';
+import { awsFlags, envFlag } from '../src/flags.js';
+
+export default class Rollback extends BaseCommand<typeof Rollback> {
+  static override summary = 'Go back to an earlier version: the deploy flow with an existing version.';
+  static override description = `Deploys an application version that already exists (nothing is built or uploaded) and waits, like "lsvc deploy", until the environment is Ready, Green and on that version with no alarm firing during the bake.
+
+Without --to it picks the newest version created before the one the environment runs now, and says which. See the versions with "lsvc releases". If the older version fails too, lsvc goes back to the one that ran (exit 6).
+
+Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 5 AWS credentials or permissions; 3 not provisioned; 2 unknown environment or version; 130 interrupted.`;
+  static override examples = [
+    { description: 'Back to the version before the current one', command: 'lsvc rollback --env production' },
+    { description: 'To a given version', command: 'lsvc rollback --env production --to 3f9c2a1b7d4e' },
+    { description: 'Start it and return', command: 'lsvc rollback --env staging --detach' },
+  ];
+  static override enableJsonFlag = true;
+  static override flags = {
+    env: envFlag({ required: true }),
+    to: Flags.string({ description: 'Version label to go back to (default: the one before the current).' }),
+    timeout: Flags.string({
+      description: 'How long to wait for the environment to be Ready, Green and on that version.',
+      default: '20m',
+      helpValue: '<duration>',
+    }),
+    bake: Flags.string({
+      description: 'How long it must stay healthy with no alarm firing.',
+      default: '60s',
+      helpValue: '<duration>',
+    }),
+    detach: Flags.boolean({ description: 'Return once the update has started (exit 0).' }),
+    ...awsFlags,
+  };
+
+  async run() {
+    const { loadAwsEnvironment } = await import('../src/aws/environment.js');
+    const { parseDuration } = await import('../src/deploy/duration.js');
+    const { DEFAULT_TIMINGS } = await import('../src/deploy/watch.js');
+    const timings = {
+      ...DEFAULT_TIMINGS,
+      timeoutMs: parseDuration(this.flags.timeout, '--timeout'),
+      bakeMs: parseDuration(this.flags.bake, '--bake'),
+    };
+    const aws = await loadAwsEnvironment(this.flags.env, this.flags);
+    const { abortConfirmation, commandReporter, deployClients, failureResult, interruptOnSigint } =
+      await import('../src/deploy/cli.js');
+    const { rollback } = await import('../src/deploy/deploy.js');
+    const { systemClock } = await import('../src/deploy/clock.js');
+    const clients = await deployClients(aws.target);
+    const interrupt = interruptOnSigint();
+    try {
+      return await rollback(
+        {
+          eb: clients.eb,
+          cloudwatch: clients.cloudwatch,
+          clock: systemClock,
+          reporter: commandReporter(this.ui, this.jsonEnabled()),
+          signal: interrupt.signal,
+          confirmAbort: abortConfirmation(this.prompter, this.ui),
+        },
+        { names: aws.names, envName: this.flags.env, to: this.flags.to, detach: this.flags.detach, timings },
+      );
+    } catch (error) {
+      const json = this.jsonEnabled() ? failureResult(error) : undefined;
+      if (json) return json;
+      throw error;
+    } finally {
+      interrupt.dispose();
+    }
+  }
+}

@@ -1,0 +1,286 @@
+// Elastic Beanstalk calls shared by deploy, rollback, releases (and readable by status / env):
+// each wraps one API with the error mapping (credentials and permissions -> exit 5 naming the
+// action) and returns plain SDK shapes. Polling loops live in src/deploy/, not here.
+import {
+  AbortEnvironmentUpdateCommand,
+  type ApplicationVersionDescription,
+  CreateApplicationVersionCommand,
+  CreateStorageLocationCommand,
+  DescribeApplicationVersionsCommand,
+  DescribeEnvironmentHealthCommand,
+  DescribeEnvironmentsCommand,
+  DescribeEventsCommand,
+  DescribeInstancesHealthCommand,
+  type ElasticBeanstalkClient,
+  type EnvironmentDescription,
+  type EventDescription,
+  type SingleInstanceHealth,
+  UpdateEnvironmentCommand,
+} from '@aws-sdk/client-elastic-beanstalk';
+
+import { AwsError } from '../errors.js';
+import { asAwsError } from './clients.js';
+
+export type { ApplicationVersionDescription, EnvironmentDescription, EventDescription, SingleInstanceHealth };
+
+/** Run one EB call; credential / permission failures become AwsError naming `action`. */
+async function call<T>(action: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw ebError(error, `elasticbeanstalk:${action}`);
+  }
+}
+
+export function ebError(error: unknown, action: string): unknown {
+  const mapped = asAwsError(error, action);
+  // EB's own "you may not do what this needs" (e.g. the S3 or EC2 calls it makes for you).
+  if (mapped === error && (error as { name?: string } | null)?.name === 'InsufficientPrivilegesException') {
+    return new AwsError(`Access denied: ${action} needs permissions these credentials lack.`, {
+      hint: `${(error as Error).message} See "lsvc iam-policy" for everything lsvc needs, or use another --profile.`,
+      cause: error,
+    });
+  }
+  return mapped;
+}
+
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+]);
+
+/** AWS asked us to slow down (after the SDK's own retries gave up). */
+export function isThrottling(error: unknown): boolean {
+  const e = error as { name?: string; $retryable?: { throttling?: boolean } } | null;
+  return Boolean(e && (THROTTLING.has(e.name ?? '') || e.$retryable?.throttling));
+}
+
+/** UpdateEnvironment / AbortEnvironmentUpdate while another operation runs. */
+export function isInvalidState(error: unknown): boolean {
+  const e = error as { name?: string; message?: string } | null;
+  return e?.name === 'InvalidParameterValue' && /invalid state|must be ready/i.test(e.message ?? '');
+}
+
+/** Application version statuses arrive upper case on the wire, title case in the SDK's enum. */
+export function versionStatus(v: ApplicationVersionDescription | undefined): string {
+  return (v?.Status ?? '').toUpperCase();
+}
+
+export async function findEnvironment(
+  eb: ElasticBeanstalkClient,
+  application: string,
+  environment: string,
+): Promise<EnvironmentDescription | undefined> {
+  const out = await call('DescribeEnvironments', () =>
+    eb.send(
+      new DescribeEnvironmentsCommand({
+        ApplicationName: application,
+        EnvironmentNames: [environment],
+        IncludeDeleted: false,
+      }),
+    ),
+  );
+  // Filtered here too: the filters are only a hint to some emulators (moto answers every environment).
+  return out.Environments?.find(
+    (e) =>
+      e.EnvironmentName === environment && e.ApplicationName === application && e.Status !== 'Terminated',
+  );
+}
+
+/** Every live environment of an application. */
+export async function listEnvironments(
+  eb: ElasticBeanstalkClient,
+  application: string,
+): Promise<EnvironmentDescription[]> {
+  const out = await call('DescribeEnvironments', () =>
+    eb.send(new DescribeEnvironmentsCommand({ ApplicationName: application, IncludeDeleted: false })),
+  );
+  return (out.Environments ?? []).filter(
+    (e) => e.ApplicationName === application && e.Status !== 'Terminated',
+  );
+}
+
+export interface EventQuery {
+  application: string;
+  environment?: string;
+  versionLabel?: string;
+  since: Date;
+}
+
+/** Events since a time, oldest first (EB answers newest first; at most a few pages). */
+export async function describeEvents(eb: ElasticBeanstalkClient, q: EventQuery): Promise<EventDescription[]> {
+  const events: EventDescription[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < 5; page++) {
+    const out = await call('DescribeEvents', () =>
+      eb.send(
+        new DescribeEventsCommand({
+          ApplicationName: q.application,
+          ...(q.environment ? { EnvironmentName: q.environment } : {}),
+          ...(q.versionLabel ? { VersionLabel: q.versionLabel } : {}),
+          StartTime: q.since,
+          MaxRecords: 100,
+          ...(token ? { NextToken: token } : {}),
+        }),
+      ),
+    );
+    events.push(...(out.Events ?? []));
+    token = out.NextToken;
+    if (!token) break;
+  }
+  // Newest first on the wire: reversed, events of the same second keep their real order.
+  return events.reverse().sort((a, b) => (a.EventDate?.getTime() ?? 0) - (b.EventDate?.getTime() ?? 0));
+}
+
+export interface EnvironmentHealth {
+  /** Green, Yellow, Red, Grey. */
+  color: string | undefined;
+  /** Ok, Info, Warning, Degraded, Severe, Pending, Unknown, NoData, Suspended. */
+  healthStatus: string | undefined;
+  /** Ready, Updating, Launching... */
+  status: string | undefined;
+  causes: string[];
+}
+
+/** Enhanced health of the environment; undefined when enhanced health reporting is off. */
+export async function environmentHealth(
+  eb: ElasticBeanstalkClient,
+  environment: string,
+): Promise<EnvironmentHealth | undefined> {
+  try {
+    const out = await call('DescribeEnvironmentHealth', () =>
+      eb.send(
+        new DescribeEnvironmentHealthCommand({
+          EnvironmentName: environment,
+          AttributeNames: ['Color', 'HealthStatus', 'Status', 'Causes'],
+        }),
+      ),
+    );
+    return {
+      color: out.Color,
+      healthStatus: out.HealthStatus,
+      status: out.Status,
+      causes: out.Causes ?? [],
+    };
+  } catch (error) {
+    if (isEnhancedHealthOff(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Per-instance enhanced health; undefined when enhanced health reporting is off. */
+export async function instancesHealth(
+  eb: ElasticBeanstalkClient,
+  environment: string,
+): Promise<SingleInstanceHealth[] | undefined> {
+  try {
+    const out = await call('DescribeInstancesHealth', () =>
+      eb.send(
+        new DescribeInstancesHealthCommand({
+          EnvironmentName: environment,
+          AttributeNames: ['HealthStatus', 'Color', 'Causes', 'Deployment'],
+        }),
+      ),
+    );
+    return out.InstanceHealthList ?? [];
+  } catch (error) {
+    if (isEnhancedHealthOff(error)) return undefined;
+    throw error;
+  }
+}
+
+function isEnhancedHealthOff(error: unknown): boolean {
+  const e = error as { name?: string; message?: string } | null;
+  return e?.name === 'InvalidRequestException' && /enhanced health/i.test(e.message ?? '');
+}
+
+/** Application versions, newest first (all of them, or the given labels). */
+export async function describeVersions(
+  eb: ElasticBeanstalkClient,
+  application: string,
+  labels?: string[],
+): Promise<ApplicationVersionDescription[]> {
+  const versions: ApplicationVersionDescription[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < 20; page++) {
+    const out = await call('DescribeApplicationVersions', () =>
+      eb.send(
+        new DescribeApplicationVersionsCommand({
+          ApplicationName: application,
+          ...(labels ? { VersionLabels: labels } : { MaxRecords: 100 }),
+          ...(token ? { NextToken: token } : {}),
+        }),
+      ),
+    );
+    versions.push(...(out.ApplicationVersions ?? []));
+    token = out.NextToken;
+    if (!token || labels) break;
+  }
+  return versions.sort((a, b) => (b.DateCreated?.getTime() ?? 0) - (a.DateCreated?.getTime() ?? 0));
+}
+
+export async function findVersion(
+  eb: ElasticBeanstalkClient,
+  application: string,
+  label: string,
+): Promise<ApplicationVersionDescription | undefined> {
+  const [found] = await describeVersions(eb, application, [label]);
+  return found;
+}
+
+/** The account's Elastic Beanstalk bucket (elasticbeanstalk-<region>-<account>), made if absent. */
+export async function storageBucket(eb: ElasticBeanstalkClient): Promise<string> {
+  const out = await call('CreateStorageLocation', () => eb.send(new CreateStorageLocationCommand({})));
+  if (!out.S3Bucket) throw new AwsError('Elastic Beanstalk returned no storage bucket.');
+  return out.S3Bucket;
+}
+
+export interface NewVersion {
+  application: string;
+  label: string;
+  description: string;
+  bucket: string;
+  key: string;
+}
+
+export async function createApplicationVersion(
+  eb: ElasticBeanstalkClient,
+  v: NewVersion,
+): Promise<ApplicationVersionDescription | undefined> {
+  const out = await call('CreateApplicationVersion', () =>
+    eb.send(
+      new CreateApplicationVersionCommand({
+        ApplicationName: v.application,
+        VersionLabel: v.label,
+        Description: v.description,
+        SourceBundle: { S3Bucket: v.bucket, S3Key: v.key },
+        // EB checks the bundle now (Processed / Failed) rather than at deploy time.
+        Process: true,
+      }),
+    ),
+  );
+  return out.ApplicationVersion;
+}
+
+/** Start deploying a version; the answer is the environment as EB saw it (Status Updating). */
+export async function updateEnvironmentVersion(
+  eb: ElasticBeanstalkClient,
+  environment: string,
+  label: string,
+): Promise<EnvironmentDescription> {
+  return call('UpdateEnvironment', () =>
+    eb.send(new UpdateEnvironmentCommand({ EnvironmentName: environment, VersionLabel: label })),
+  );
+}
+
+export async function abortEnvironmentUpdate(eb: ElasticBeanstalkClient, environment: string): Promise<void> {
+  await call('AbortEnvironmentUpdate', () =>
+    eb.send(new AbortEnvironmentUpdateCommand({ EnvironmentName: environment })),
+  );
+}

@@ -1,0 +1,29 @@
+import type { LsvcError } from '../errors.js';
+import type { DeployEvent } from './report.js';
+
+export type Outcome = 'deployed' | 'rolled-back' | 'failed' | 'detached' | 'timeout' | 'interrupted';
+
+/** What `lsvc deploy --json` / `lsvc rollback --json` print. */
+export interface DeployResult {
+  environment: string;
+  version: string;
+  previousVersion: string | null;
+  outcome: Outcome;
+  durationMs: number;
+  events: DeployEvent[];
+  /** Why it failed: the trigger, health causes, instance causes, failure events, where the logs are. */
+  causes?: string[];
+}
+
+// Which error carries which result: a WeakMap, so the errors stay plain LsvcErrors.
+const results = new WeakMap<object, DeployResult>();
+
+/** Attach the deploy's result to an error (printed under --json). */
+export function withResult<E extends LsvcError>(error: E, result: DeployResult): E {
+  results.set(error, result);
+  return error;
+}
+
+export function resultOf(error: unknown): DeployResult | undefined {
+  return typeof error === 'object' && error !== null ? results.get(error) : undefined;
+}

@@ -1,0 +1,347 @@
+// The polling loops of a rollout. Each pass makes a bounded number of calls (events +
+// environment, health causes only when health changed, alarms only during the bake), sleeps
+// pollMs (10 s by default: EB refreshes enhanced health about that often), and doubles the sleep
+// while AWS throttles. All waits go through the Clock and stop early on the abort signal.
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
+
+import {
+  type EnvironmentDescription,
+  environmentHealth,
+  findEnvironment,
+  isInvalidState,
+  isThrottling,
+  updateEnvironmentVersion,
+} from '../aws/eb.js';
+import { ConfigError } from '../errors.js';
+import { type FiringAlarm, firingAlarms, newlyFiring } from './alarms.js';
+import type { Clock } from './clock.js';
+import { formatDuration } from './duration.js';
+import { type EventFeed, isFailureEvent } from './events.js';
+import { type HealthSnapshot, healthLabel, type Reporter } from './report.js';
+
+export interface Timings {
+  /** Between polls of the environment's status while waiting. */
+  pollMs: number;
+  /** Between polls of events, alarms and unchanged health causes (slower: fewer calls). */
+  detailMs: number;
+  /** How long the new version must stay healthy, with no alarm firing, before success. */
+  bakeMs: number;
+  /** How long health may stay Red / Severe before the deploy counts as failed. */
+  healthGraceMs: number;
+  /** The whole wait (environment ready, processing, rollout, bake). */
+  timeoutMs: number;
+}
+
+export const DEFAULT_TIMINGS: Timings = {
+  pollMs: 5000,
+  detailMs: 10_000,
+  bakeMs: 60_000,
+  healthGraceMs: 120_000,
+  timeoutMs: 20 * 60_000,
+};
+
+const MAX_BACKOFF_MS = 60_000;
+/** AWS's clock and ours differ a little: events are read from a bit before "now". */
+export const CLOCK_SKEW_MS = 5000;
+
+/** True when `last` is unset or `every` ms ago (a little early counts: ticks drift by call latency). */
+const due = (last: number | undefined, now: number, every: number) =>
+  last === undefined || now - last >= every - 500;
+
+export interface WatchDeps {
+  eb: ElasticBeanstalkClient;
+  cloudwatch: CloudWatchClient;
+  clock: Clock;
+  reporter: Reporter;
+  /** Aborted on Ctrl-C. */
+  signal: AbortSignal;
+}
+
+export interface EnvironmentRef {
+  application: string;
+  /** The EB environment name (<service>-<env>). */
+  environment: string;
+}
+
+/** Ok when the environment is gone (terminated, or never provisioned). */
+export function missingEnvironment(ref: EnvironmentRef, envName: string): ConfigError {
+  return new ConfigError(
+    `There is no Elastic Beanstalk environment "${ref.environment}" (application "${ref.application}").`,
+    { hint: `Run "lsvc provision --env ${envName}" first (and check --region / --profile).` },
+  );
+}
+
+/** Sleep before the next poll: the usual interval, longer after throttling, never past the deadline. */
+async function pause(deps: WatchDeps, ms: number, deadline: number): Promise<void> {
+  await deps.clock.sleep(Math.max(0, Math.min(ms, deadline - deps.clock.now())), deps.signal);
+}
+
+export type ReadyOutcome =
+  | { kind: 'ready'; env: EnvironmentDescription }
+  | { kind: 'timeout'; env: EnvironmentDescription | undefined }
+  | { kind: 'interrupted' };
+
+/**
+ * Poll until the environment is Ready (other operations finished). Says so while it is busy.
+ * With a feed, the events of the running operation are shown too.
+ */
+export async function waitUntilReady(
+  deps: WatchDeps,
+  ref: EnvironmentRef & { envName: string },
+  opts: {
+    deadline: number;
+    pollMs: number;
+    /** How often the feed's events are fetched (default: every poll). */
+    detailMs?: number;
+    note?: (line: string) => void;
+    feed?: EventFeed;
+  },
+): Promise<ReadyOutcome> {
+  const note =
+    opts.note ??
+    ((line: string) => {
+      deps.reporter.info(line);
+    });
+  let delay = opts.pollMs;
+  let lastStatus: string | undefined;
+  let last: EnvironmentDescription | undefined;
+  let lastEvents: number | undefined;
+  for (;;) {
+    if (deps.signal.aborted) return { kind: 'interrupted' };
+    try {
+      const now = deps.clock.now();
+      if (opts.feed && due(lastEvents, now, opts.detailMs ?? 0)) {
+        lastEvents = now;
+        await opts.feed.poll();
+      }
+      const env = await findEnvironment(deps.eb, ref.application, ref.environment);
+      if (!env) throw missingEnvironment(ref, ref.envName);
+      last = env;
+      if (env.Status === 'Ready') {
+        // The rest of the finished operation's events, before anything else is shown.
+        if (opts.feed && lastEvents !== now) await opts.feed.poll();
+        return { kind: 'ready', env };
+      }
+      if (env.Status === 'Terminating') {
+        throw new ConfigError(`Environment ${ref.environment} is being terminated.`, {
+          hint: `Provision it again with "lsvc provision --env ${ref.envName}".`,
+        });
+      }
+      if (env.Status !== lastStatus) note(`environment is busy (${env.Status ?? 'unknown'}): waiting`);
+      lastStatus = env.Status;
+      delay = opts.pollMs;
+    } catch (error) {
+      if (!isThrottling(error)) throw error;
+      delay = Math.min(delay * 2, MAX_BACKOFF_MS);
+      deps.reporter.debug(`throttled by AWS: next poll in ${formatDuration(delay)}`);
+    }
+    if (deps.clock.now() >= opts.deadline) return { kind: 'timeout', env: last };
+    await pause(deps, delay, opts.deadline);
+  }
+}
+
+export type UpdateOutcome =
+  | { kind: 'started'; env: EnvironmentDescription; startedAt: number }
+  | { kind: 'timeout'; env: EnvironmentDescription | undefined }
+  | { kind: 'interrupted' };
+
+/** UpdateEnvironment; "invalid state ... Must be Ready" (someone else started something) waits and retries. */
+export async function startUpdate(
+  deps: WatchDeps,
+  ref: EnvironmentRef & { envName: string },
+  label: string,
+  opts: { deadline: number; pollMs: number; note?: (line: string) => void },
+): Promise<UpdateOutcome> {
+  let delay = opts.pollMs;
+  for (let attempt = 1; ; attempt++) {
+    if (deps.signal.aborted) return { kind: 'interrupted' };
+    const startedAt = deps.clock.now();
+    try {
+      const env = await updateEnvironmentVersion(deps.eb, ref.environment, label);
+      return { kind: 'started', env, startedAt };
+    } catch (error) {
+      if (isThrottling(error)) {
+        delay = Math.min(delay * 2, MAX_BACKOFF_MS);
+        await pause(deps, delay, opts.deadline);
+        continue;
+      }
+      if (!isInvalidState(error) || attempt >= 10) throw error;
+    }
+    const ready = await waitUntilReady(deps, ref, opts);
+    if (ready.kind !== 'ready') return ready;
+  }
+}
+
+export type WatchOutcome =
+  | { kind: 'healthy'; env: EnvironmentDescription }
+  | { kind: 'failed'; reasons: string[]; env: EnvironmentDescription | undefined }
+  | { kind: 'timeout'; env: EnvironmentDescription | undefined; health: HealthSnapshot | undefined }
+  | { kind: 'interrupted'; env: EnvironmentDescription | undefined };
+
+export interface WatchRequest extends EnvironmentRef {
+  envName: string;
+  label: string;
+  /** When UpdateEnvironment was sent (clock ms). */
+  startedAt: number;
+  /** EB said Updating when it accepted the update. */
+  updating: boolean;
+  deadline: number;
+  timings: Timings;
+  /** Check these alarms during the bake (undefined: no bake check, e.g. while rolling back). */
+  alarms?: { prefix: string; firingAtStart: Set<string> };
+}
+
+function snapshotOf(env: EnvironmentDescription): HealthSnapshot {
+  return { color: env.Health, healthStatus: env.HealthStatus, causes: [] };
+}
+
+const sameHealth = (a: HealthSnapshot | undefined, b: HealthSnapshot) =>
+  a !== undefined &&
+  a.color === b.color &&
+  a.healthStatus === b.healthStatus &&
+  a.causes.join('\n') === b.causes.join('\n');
+
+const isBad = (h: HealthSnapshot) =>
+  h.color === 'Red' || h.healthStatus === 'Severe' || h.healthStatus === 'Degraded';
+
+const isGood = (h: HealthSnapshot) => h.color === 'Green' && (!h.healthStatus || h.healthStatus === 'Ok');
+
+/**
+ * Watch a rollout until it succeeds (Ready, the new label, Green / Ok, then a bake with no new
+ * alarm in ALARM), fails (an ERROR/FATAL event, Red past the grace period, an alarm, EB ending
+ * on another version), times out, or Ctrl-C.
+ *
+ * Cadence: the environment every pollMs (5 s: the end of the rollout is seen quickly); events,
+ * alarms and unchanged health causes every detailMs (10 s), and events at once when the
+ * environment changes. About 20-25 calls a minute.
+ */
+export async function watchRollout(
+  deps: WatchDeps,
+  feed: EventFeed,
+  req: WatchRequest,
+): Promise<WatchOutcome> {
+  const { clock, reporter } = deps;
+  const { timings } = req;
+  let delay = timings.pollMs;
+  let updating = req.updating;
+  let env: EnvironmentDescription | undefined;
+  let health: HealthSnapshot | undefined;
+  let badSince: number | undefined;
+  let bakeStart: number | undefined;
+  let lastEvents: number | undefined;
+  let lastCauses: number | undefined;
+  let lastAlarms: number | undefined;
+  const failed = (reasons: string[]): WatchOutcome => ({ kind: 'failed', reasons, env });
+  for (;;) {
+    if (deps.signal.aborted) return { kind: 'interrupted', env };
+    const now = clock.now();
+    try {
+      const eventsDue = due(lastEvents, now, timings.detailMs);
+      const [found, fresh] = await Promise.all([
+        findEnvironment(deps.eb, req.application, req.environment),
+        eventsDue ? feed.poll() : Promise.resolve([]),
+      ]);
+      if (eventsDue) lastEvents = now;
+      if (!found) throw missingEnvironment(req, req.envName);
+      const changed =
+        env === undefined ||
+        env.Status !== found.Status ||
+        env.Health !== found.Health ||
+        env.VersionLabel !== found.VersionLabel;
+      env = found;
+      if (env.Status === 'Updating' || env.Status === 'Launching') updating = true;
+
+      // Something happened: show its events now rather than up to detailMs later.
+      const events = !eventsDue && changed ? await feed.poll() : fresh;
+      if (!eventsDue && changed) lastEvents = now;
+      // Only this update's failures: not those of the one a rollback follows.
+      const failures = events.filter(
+        (e) => isFailureEvent(e) && Date.parse(e.date) >= req.startedAt - CLOCK_SKEW_MS,
+      );
+      if (failures.length > 0) return failed(failures.map((e) => `event: ${e.message}`));
+
+      let next = snapshotOf(env);
+      const healthChanged =
+        health === undefined || health.color !== next.color || health.healthStatus !== next.healthStatus;
+      // Causes cost a call: on a change, and while health is not fine every detailMs (twice that
+      // while an operation runs and health only says so: Grey / Info).
+      const causesEvery = isBad(next) || next.color === 'Yellow' ? timings.detailMs : 2 * timings.detailMs;
+      if (healthChanged || (!isGood(next) && due(lastCauses, now, causesEvery))) {
+        lastCauses = now;
+        const detail = await environmentHealth(deps.eb, req.environment);
+        if (detail) {
+          next = {
+            color: detail.color ?? next.color,
+            healthStatus: detail.healthStatus ?? next.healthStatus,
+            causes: detail.causes,
+          };
+        }
+      } else if (health) {
+        next = { ...next, causes: health.causes };
+      }
+      if (!sameHealth(health, next)) reporter.health(next, health);
+      health = next;
+
+      const ready = env.Status === 'Ready';
+      const onLabel = env.VersionLabel === req.label;
+      if (ready && !onLabel && (updating || now - req.startedAt > 60_000)) {
+        return failed([
+          updating
+            ? `the update ended with ${req.environment} on version ${env.VersionLabel ?? 'none'}, not ${req.label}`
+            : `the update did not start: ${req.environment} still runs ${env.VersionLabel ?? 'no version'}`,
+        ]);
+      }
+
+      if (isBad(next)) {
+        badSince ??= now;
+        if (now - badSince >= timings.healthGraceMs) {
+          return failed([
+            `health has been ${healthLabel(next)} for ${formatDuration(now - badSince)}${next.causes[0] ? `: ${next.causes[0]}` : ''}`,
+          ]);
+        }
+      } else {
+        badSince = undefined;
+      }
+
+      if (ready && onLabel && isGood(next)) {
+        if (bakeStart === undefined) {
+          bakeStart = now;
+          if (timings.bakeMs > 0) {
+            reporter.info(
+              `${req.environment} is Ready and Green on ${req.label}; baking ${formatDuration(timings.bakeMs)}${req.alarms ? ' (watching alarms)' : ''}`,
+            );
+          }
+        }
+        const bakeOver = now - bakeStart >= timings.bakeMs;
+        // Alarms at the start of the bake, every detailMs, and always at its end.
+        if (req.alarms && (bakeOver || due(lastAlarms, now, timings.detailMs))) {
+          lastAlarms = now;
+          const firing = newlyFiring(
+            await firingAlarms(deps.cloudwatch, req.alarms.prefix),
+            req.startedAt,
+            req.alarms.firingAtStart,
+          );
+          if (firing.length > 0) return failed(firing.map(alarmReason));
+        }
+        if (bakeOver) return { kind: 'healthy', env };
+      } else if (bakeStart !== undefined) {
+        reporter.warn(`${req.environment} left Ready / Green during the bake: waiting for it to recover`);
+        bakeStart = undefined;
+      }
+      delay = timings.pollMs;
+    } catch (error) {
+      if (!isThrottling(error)) throw error;
+      delay = Math.min(delay * 2, MAX_BACKOFF_MS);
+      reporter.debug(`throttled by AWS: next poll in ${formatDuration(delay)}`);
+    }
+    if (clock.now() >= req.deadline) return { kind: 'timeout', env, health };
+    // The bake ends on time, not up to a poll interval late.
+    const untilBakeEnd = bakeStart === undefined ? delay : bakeStart + timings.bakeMs - clock.now();
+    await pause(deps, Math.max(0, Math.min(delay, untilBakeEnd)), req.deadline);
+  }
+}
+
+function alarmReason(a: FiringAlarm): string {
+  return `alarm ${a.name} is in ALARM${a.reason ? `: ${a.reason}` : ''}`;
+}

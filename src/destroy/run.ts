@@ -1,0 +1,123 @@
+// `lsvc destroy`: look (read-only), show what goes, get the typed confirmation (or --yes --force),
+// then delete step by step. --dry-run stops after looking.
+import type { ResolvedConfig } from '../config/schema.js';
+import { UsageError } from '../errors.js';
+import type { Step } from '../progress.js';
+import type { Prompter } from '../prompt.js';
+import { alarmPrefixes } from '../status/collect.js';
+import type { Ui } from '../ui.js';
+import type { DestroyClients, Timing } from './aws.js';
+import { awsFailure } from './failure.js';
+import {
+  type DestroyOptions,
+  type DestroyPlan,
+  type DestroyTarget,
+  inspect,
+  isEmpty,
+  renderPlan,
+} from './plan.js';
+import { destroySteps, type Timeouts } from './steps.js';
+import type { AwsEnvironment } from '../aws/environment.js';
+
+export function destroyTarget(aws: AwsEnvironment, config: ResolvedConfig): DestroyTarget {
+  const all = Object.keys(config.environments);
+  return {
+    service: config.service,
+    envName: aws.environment.name,
+    region: aws.target.region,
+    names: aws.names,
+    excludeAlarmPrefixes: alarmPrefixes(config.service, aws.environment.name, all).exclude,
+    otherEnvironments: all.filter((e) => e !== aws.environment.name),
+    redisEngineVersion: aws.environment.redis.engineVersion,
+  };
+}
+
+export interface Confirmation {
+  dryRun: boolean;
+  yes: boolean;
+  force: boolean;
+}
+
+/** --yes alone is not enough: destroying needs --yes --force, or the name typed. */
+export function checkUnattended(
+  c: Confirmation,
+  prompter: Prompter,
+  fullName: string,
+): 'typed' | 'forced' | 'none' {
+  if (c.dryRun) return 'none';
+  if (c.yes && c.force) return 'forced';
+  if (c.yes || prompter.mode === 'yes') {
+    throw new UsageError(`Destroying ${fullName} needs its name typed, and there is no one to type it.`, {
+      hint: 'In CI (or with --yes), pass both --yes and --force.',
+    });
+  }
+  return 'typed';
+}
+
+export interface DestroyDeps {
+  clients: DestroyClients;
+  timing: Timing;
+  timeouts?: Timeouts;
+  runSteps: (steps: Step[]) => Promise<void>;
+  prompter: Prompter;
+  ui: Ui;
+}
+
+export interface DestroyResult {
+  environment: string;
+  dryRun: boolean;
+  plan: DestroyPlan;
+  deleted: boolean;
+}
+
+export async function destroy(
+  deps: DestroyDeps,
+  t: DestroyTarget,
+  o: DestroyOptions & Confirmation,
+): Promise<DestroyResult> {
+  const mode = checkUnattended(o, deps.prompter, t.names.environment);
+  const { ui } = deps;
+  const plan = await inspect(deps.clients, t, o, deps.timing.clock.now()).catch((error: unknown) => {
+    throw awsFailure(error, 'Nothing was deleted. Try again, or check the service in the AWS console.');
+  });
+  const result: DestroyResult = { environment: t.names.environment, dryRun: o.dryRun, plan, deleted: false };
+  if (isEmpty(plan)) {
+    ui.info(`Nothing of ${t.names.environment} is left on AWS (${t.region}).`);
+    if (plan.repositoryKept) ui.info(ui.paint.dim(plan.repositoryKept));
+    return result;
+  }
+  ui.info(`${o.dryRun ? 'Would delete' : 'Deletes'} in ${t.region}:`);
+  for (const line of renderPlan(plan, t)) ui.info(line);
+  if (plan.repositoryKept) ui.info(ui.paint.dim(`  ${plan.repositoryKept}`));
+  if (o.dryRun) {
+    ui.info(ui.paint.dim('Dry run: nothing was changed.'));
+    return result;
+  }
+  if (mode === 'typed') {
+    const answer = await deps.prompter.ask(
+      `Type the environment's name (${t.names.environment}) to delete all of the above:`,
+      { flag: '--yes --force' },
+    );
+    if (answer.trim() !== t.names.environment) {
+      throw new UsageError(`"${answer.trim()}" is not ${t.names.environment}: nothing was deleted.`);
+    }
+  }
+  try {
+    await deps.runSteps(destroySteps(deps.clients, t, plan, deps.timing, deps.timeouts));
+  } catch (error) {
+    throw awsFailure(
+      error,
+      `The steps before this one are done; run "lsvc destroy --env ${t.envName}" again to go on.`,
+    );
+  }
+  result.deleted = true;
+  ui.info(ui.paint.green(`${t.names.environment} is destroyed.`));
+  if (plan.database?.finalSnapshot) {
+    ui.info(
+      `Final database snapshot: ${plan.database.finalSnapshot} (restore with "aws rds restore-db-instance-from-db-snapshot").`,
+    );
+  }
+  if (plan.secrets.length)
+    ui.info('Secrets can be restored for 7 days: aws secretsmanager restore-secret --secret-id <name>.');
+  return result;
+}

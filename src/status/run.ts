@@ -1,0 +1,98 @@
+// `lsvc status` without the oclif parts: which environments, their clients, one report or a watch
+// loop. The command (commands/status.ts) only parses flags and sets the exit code.
+import type { AwsClientTarget } from '../aws/clients.js';
+import { resourceNames } from '../aws/names.js';
+import { resolveAwsTarget } from '../aws/target.js';
+import type { ResolvedConfig } from '../config/schema.js';
+import { AwsError } from '../errors.js';
+import type { Clock } from './clock.js';
+import { alarmPrefixes, collectReport, type StatusTarget } from './collect.js';
+import { fingerprint } from './render.js';
+import type { StatusClients } from './sources.js';
+import type { StatusReport } from './types.js';
+
+export interface PlannedTarget {
+  target: StatusTarget;
+  aws: AwsClientTarget;
+}
+
+/** lsvc.yml environments -> what to read and with which region/profile (exit 5 without a region). */
+export function planTargets(
+  config: ResolvedConfig,
+  envNames: string[],
+  flags: { profile?: string | undefined; region?: string | undefined },
+  env: NodeJS.ProcessEnv,
+): PlannedTarget[] {
+  const all = Object.keys(config.environments);
+  return envNames.map((name) => {
+    const settings = config.environments[name];
+    const aws = resolveAwsTarget({ flags, env, config: settings });
+    if (!aws.region) {
+      throw new AwsError(`No AWS region for environment "${name}".`, {
+        hint: 'Set region: in lsvc.yml, AWS_REGION, or pass --region.',
+      });
+    }
+    const extra = settings as { ecrRepository?: string } | undefined;
+    return {
+      target: {
+        name,
+        region: aws.region,
+        names: resourceNames(config.service, name, { ecrRepository: extra?.ecrRepository }),
+        excludeAlarmPrefixes: alarmPrefixes(config.service, name, all).exclude,
+      },
+      aws: { region: aws.region, profile: aws.profile },
+    };
+  });
+}
+
+export async function readStatus(
+  planned: PlannedTarget[],
+  clientsFor: (target: AwsClientTarget) => Promise<StatusClients>,
+  clock: Pick<Clock, 'now'>,
+): Promise<StatusReport> {
+  const withClients = await Promise.all(
+    planned.map(async (p) => ({ clients: await clientsFor(p.aws), target: p.target })),
+  );
+  return collectReport(withClients, { now: clock.now });
+}
+
+export interface WatchOptions {
+  read: () => Promise<StatusReport>;
+  render: (report: StatusReport) => string[];
+  write: (text: string) => void;
+  /** Redraw in place (a terminal) or print a new block only when something changed. */
+  isTTY: boolean;
+  /** Print one JSON line per change instead of the screen. */
+  json: boolean;
+  intervalMs: number;
+  clock: Clock;
+  signal: AbortSignal;
+}
+
+const CLEAR = '\x1b[H\x1b[2J';
+
+/** Refresh until `signal` aborts (Ctrl-C); returns the last report (its health is the exit code). */
+export async function watchStatus(o: WatchOptions): Promise<StatusReport | undefined> {
+  let last: StatusReport | undefined;
+  let shown = '';
+  // A function, not the property: the signal changes during the awaits below.
+  const stopped = () => o.signal.aborted;
+  while (!stopped()) {
+    const report = await o.read();
+    if (stopped()) break;
+    last = report;
+    const print = fingerprint(report);
+    const seconds = Math.round(o.intervalMs / 1000);
+    if (o.json) {
+      if (print !== shown) o.write(`${JSON.stringify(report)}\n`);
+    } else if (o.isTTY) {
+      const footer = `Every ${seconds} s · updated ${report.checkedAt.slice(11, 19)} UTC · Ctrl-C to stop`;
+      o.write(`${CLEAR}${[...o.render(report), '', footer].join('\n')}\n`);
+    } else if (print !== shown) {
+      o.write(`${shown ? '\n' : ''}--- ${report.checkedAt}\n${o.render(report).join('\n')}\n`);
+    }
+    shown = print;
+    await o.clock.sleep(o.intervalMs, o.signal);
+  }
+  return last;
+}
