@@ -20,7 +20,7 @@ if (!existsSync(join(root, 'dist', 'src', 'deploy', 'deploy.js'))) {
   process.exit(1);
 }
 const { deploy } = await import('../dist/src/deploy/deploy.js');
-const { VirtualClock } = await import('../dist/src/deploy/clock.js');
+const { VirtualClock } = await import('../dist/src/clock.js');
 const { memoryReporter } = await import('../dist/src/deploy/report.js');
 const { DEFAULT_TIMINGS } = await import('../dist/src/deploy/watch.js');
 const { resourceNames } = await import('../dist/src/aws/names.js');

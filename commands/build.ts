@@ -49,15 +49,9 @@ Exit codes: 4 when Docker is not reachable, there is no Dockerfile, or the build
     const { loadServiceConfig } = await import('../src/config/resolve.js');
     const { readGitState } = await import('../src/git.js');
     const { parseTagFlag } = await import('../src/docker/image-name.js');
-    const {
-      readDockerfile,
-      buildService,
-      formatBytes,
-      formatDuration,
-      parseLabels,
-      readPackageVersion,
-      interruptible,
-    } = await import('../src/docker/build.js');
+    const { readDockerfile, buildService, formatBytes, formatDuration, parseLabels, readPackageVersion } =
+      await import('../src/docker/build.js');
+    const { interruptible } = await import('../src/interrupt.js');
     const { connectDocker } = await import('../src/docker/client.js');
     const { isCI } = await import('../src/ui.js');
 

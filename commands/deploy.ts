@@ -94,7 +94,7 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
     const { buildAndPushImage } = await import('../src/deploy/build-push.js');
     const { findRepository } = await import('../src/aws/ecr.js');
     const { deploy } = await import('../src/deploy/deploy.js');
-    const { systemClock } = await import('../src/deploy/clock.js');
+    const { systemClock } = await import('../src/clock.js');
 
     const clients = await deployClients(aws.target);
     const repository = await findRepository(clients.ecr, aws.names.repository, {

@@ -43,7 +43,7 @@ Exit code: 0 done (or nothing left); 2 unknown --env, a confirmation that did no
     const [{ makeDestroyClients }, { runSteps }, { systemClock }] = await Promise.all([
       import('../src/destroy/aws.js'),
       import('../src/progress.js'),
-      import('../src/status/clock.js'),
+      import('../src/clock.js'),
     ]);
     const stop = new AbortController();
     const onSigint = () => {

@@ -50,16 +50,13 @@ Exit code: 0; 2 for an unknown --env or a bad --since; 5 for missing credentials
         import('../src/aws/clients.js'),
         import('@aws-sdk/client-cloudwatch-logs'),
         import('../src/logs/run.js'),
-        import('../src/status/clock.js'),
+        import('../src/clock.js'),
         import('../src/destroy/failure.js'),
       ]);
-    const stop = new AbortController();
-    const onSigint = () => {
-      stop.abort();
-    };
-    process.once('SIGINT', onSigint);
-    try {
-      await runLogs({
+    const { interruptible } = await import('../src/interrupt.js');
+    // -f runs until Ctrl-C: the abort ends the polling and the command exits 0.
+    await interruptible((signal) =>
+      runLogs({
         logs: makeClient(CloudWatchLogsClient, aws.target),
         groupPrefix: aws.names.logGroupPrefix,
         envName: this.flags.env,
@@ -72,13 +69,11 @@ Exit code: 0; 2 for an unknown --env or a bad --since; 5 for missing credentials
         ui: this.ui,
         write: (text) => process.stdout.write(text),
         clock: systemClock,
-        signal: stop.signal,
+        signal,
       }).catch((error: unknown) => {
         throw awsFailure(error, 'Try again; "lsvc logs --verbose" shows which log groups it reads.');
-      });
-    } finally {
-      process.off('SIGINT', onSigint);
-    }
+      }),
+    );
     // Events were streamed as they came (JSON lines under --json): nothing more to print.
     return undefined;
   }

@@ -40,33 +40,31 @@ Exit codes: 2 unknown --env; 3 lsvc.yml missing or invalid; 5 no AWS region or c
     const { paint } = this.ui;
     const dryRun = this.flags['dry-run'];
     const clients = makeProvisionClients(aws.target);
-    const abort = new AbortController();
-    const onSigint = () => {
-      abort.abort();
-    };
-    process.once('SIGINT', onSigint);
+    const { interruptible } = await import('../src/interrupt.js');
     try {
       this.ui.info(paint.dim(`Looking at ${aws.names.environment} in ${aws.target.region}...`));
-      const result = await provision(
-        {
-          service: aws.config.service,
-          environment: aws.environment,
-          names: aws.names,
-          region: aws.target.region,
-          clients,
-        },
-        {
-          dryRun,
-          progress: { json: this.jsonEnabled(), signal: abort.signal },
-          onPlan: (rows) => {
-            for (const line of renderPlan(rows, aws.names.environment, aws.target.region, paint))
-              this.ui.info(line);
-            this.ui.info();
+      const result = await interruptible((signal) =>
+        provision(
+          {
+            service: aws.config.service,
+            environment: aws.environment,
+            names: aws.names,
+            region: aws.target.region,
+            clients,
           },
-          confirm: aws.environment.confirm
-            ? () => this.prompter.confirm(`Apply these changes to ${aws.names.environment}?`)
-            : undefined,
-        },
+          {
+            dryRun,
+            progress: { json: this.jsonEnabled(), signal },
+            onPlan: (rows) => {
+              for (const line of renderPlan(rows, aws.names.environment, aws.target.region, paint))
+                this.ui.info(line);
+              this.ui.info();
+            },
+            confirm: aws.environment.confirm
+              ? () => this.prompter.confirm(`Apply these changes to ${aws.names.environment}?`)
+              : undefined,
+          },
+        ),
       );
       const changes = result.resources.filter((r) => r.action !== 'unchanged');
       if (dryRun) {
@@ -82,7 +80,6 @@ Exit codes: 2 unknown --env; 3 lsvc.yml missing or invalid; 5 no AWS region or c
       for (const warning of result.warnings) this.ui.warn(warning);
       return result;
     } finally {
-      process.removeListener('SIGINT', onSigint);
       destroyClients(clients);
     }
   }

@@ -42,8 +42,8 @@ Exit codes: 2 for an unknown --env; 3 when the ECR repository does not exist (cr
     const { ECRClient } = await import('@aws-sdk/client-ecr');
     const { readGitState } = await import('../src/git.js');
     const { imageTagFor, isValidTag } = await import('../src/docker/image-name.js');
-    const { buildService, interruptible, readDockerfile, readPackageVersion } =
-      await import('../src/docker/build.js');
+    const { buildService, readDockerfile, readPackageVersion } = await import('../src/docker/build.js');
+    const { interruptible } = await import('../src/interrupt.js');
     const { pushToEcr, requireLocalImage } = await import('../src/docker/push.js');
     const { connectDocker } = await import('../src/docker/client.js');
     const { runSteps } = await import('../src/progress.js');

@@ -46,7 +46,7 @@ Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 5 AWS
     const { abortConfirmation, commandReporter, deployClients, failureResult, interruptOnSigint } =
       await import('../src/deploy/cli.js');
     const { rollback } = await import('../src/deploy/deploy.js');
-    const { systemClock } = await import('../src/deploy/clock.js');
+    const { systemClock } = await import('../src/clock.js');
     const clients = await deployClients(aws.target);
     const interrupt = interruptOnSigint();
     try {

@@ -43,7 +43,7 @@ Exit code: 0 when every environment shown is healthy, 6 when one is not (the scr
     const { planTargets, readStatus, watchStatus } = await import('../src/status/run.js');
     const { makeStatusClients, clientCache } = await import('../src/status/clients.js');
     const { renderReport } = await import('../src/status/render.js');
-    const { systemClock } = await import('../src/status/clock.js');
+    const { systemClock } = await import('../src/clock.js');
 
     const config = await loadServiceConfig(process.cwd());
     const envNames = this.flags.env

@@ -54,17 +54,12 @@ Exit code: 0; 2 for a bad name or argument, or an unknown --env; 3 when the envi
       }
     }
     const { setVariables } = await import('../../src/envvars/apply.js');
-    const stop = new AbortController();
-    const onSigint = () => {
-      stop.abort();
-    };
-    process.once('SIGINT', onSigint);
-    try {
-      const deps = await envDeps(aws, { json: false, signal: stop.signal });
-      const result = await setVariables(deps, envTarget(aws), assignments, { secret: this.flags.secret });
-      summarize(result, this.ui);
-    } finally {
-      process.off('SIGINT', onSigint);
-    }
+    const { interruptible } = await import('../../src/interrupt.js');
+    const result = await interruptible(async (signal) =>
+      setVariables(await envDeps(aws, { json: false, signal }), envTarget(aws), assignments, {
+        secret: this.flags.secret,
+      }),
+    );
+    summarize(result, this.ui);
   }
 }

@@ -45,17 +45,12 @@ Exit code: 0; 2 for a bad name or an unknown --env; 3 when the environment is no
     }
     const { envDeps, envTarget, summarize } = await import('../../src/envvars/cli.js');
     const { unsetVariables } = await import('../../src/envvars/apply.js');
-    const stop = new AbortController();
-    const onSigint = () => {
-      stop.abort();
-    };
-    process.once('SIGINT', onSigint);
-    try {
-      const deps = await envDeps(aws, { json: false, signal: stop.signal });
-      const result = await unsetVariables(deps, envTarget(aws), names, { secret: this.flags.secret });
-      summarize(result, this.ui);
-    } finally {
-      process.off('SIGINT', onSigint);
-    }
+    const { interruptible } = await import('../../src/interrupt.js');
+    const result = await interruptible(async (signal) =>
+      unsetVariables(await envDeps(aws, { json: false, signal }), envTarget(aws), names, {
+        secret: this.flags.secret,
+      }),
+    );
+    summarize(result, this.ui);
   }
 }

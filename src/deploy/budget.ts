@@ -1,6 +1,6 @@
 // A hard cap on AWS calls per minute for everything deploy asks while it waits (the cadence in
 // watch.ts stays below it; the cap catches bursts, e.g. a failure followed by a rollback).
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 
 export const CALLS_PER_MINUTE = 30;
 // A second of slack: a call is counted when it is let through, a moment before it is sent.

@@ -13,7 +13,7 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import { asAwsError, makeClient, type AwsClientTarget } from '../aws/clients.js';
 import { ebError } from '../aws/eb.js';
 import { InterruptedError, TimeoutError } from '../errors.js';
-import type { Clock } from '../status/clock.js';
+import type { Clock } from '../clock.js';
 
 export interface DestroyClients {
   eb: ElasticBeanstalkClient;

@@ -647,26 +647,3 @@ export async function readPackageVersion(serviceDir: string): Promise<string | u
     return undefined;
   }
 }
-
-/**
- * Runs `work` with a signal that Ctrl-C (SIGINT) or SIGTERM aborts: the engine then stops the
- * build or push (its request is closed) and the command exits 130.
- */
-export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const abort = new AbortController();
-  const onSignal = () => {
-    abort.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    return await work(abort.signal);
-  } catch (error) {
-    if (abort.signal.aborted && !(error instanceof InterruptedError))
-      throw new InterruptedError('Interrupted.', { cause: error });
-    throw error;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-}

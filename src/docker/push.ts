@@ -14,6 +14,7 @@ import {
   findRemoteImage,
   type RemoteImage,
 } from '../aws/ecr.js';
+import { systemClock } from '../clock.js';
 import { AwsError, DockerError, InterruptedError } from '../errors.js';
 import { type ProgressOptions, runSteps } from '../progress.js';
 import { formatBytes, jsonEvents, streamError } from './build.js';
@@ -166,7 +167,7 @@ export interface PushOutcome {
 /** `docker push repository:tag` through the Engine API, with retries; exit 4 or 5 on failure. */
 export async function pushImage(docker: Docker, opts: PushImageOptions): Promise<PushOutcome> {
   const retry = opts.retry ?? DEFAULT_RETRY;
-  const sleep = opts.sleep ?? abortableSleep;
+  const sleep = opts.sleep ?? systemClock.sleep;
   const tracker = new PushTracker();
   const target = `${opts.repository}:${opts.tag}`;
   for (let attempt = 1; ; attempt++) {
@@ -214,18 +215,6 @@ export async function pushImage(docker: Docker, opts: PushImageOptions): Promise
     opts.onNotice?.({ type: 'retry', attempt, delayMs, message: failure });
     await sleep(delayMs, opts.signal);
   }
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 // ---------------------------------------------------------------------------------------------

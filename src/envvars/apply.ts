@@ -15,7 +15,7 @@ import { describeEvents, ebError, findEnvironment } from '../aws/eb.js';
 import { awsFailure } from '../destroy/failure.js';
 import { UnhealthyError, UsageError } from '../errors.js';
 import type { Step } from '../progress.js';
-import type { Clock } from '../status/clock.js';
+import type { Clock } from '../clock.js';
 import { type Assignment, PLAIN_PROPERTIES_MAX_BYTES, plainPropertiesSize } from './parse.js';
 import { findSecret, scheduleSecretDeletion, storeSecret, variableSecretName } from './secrets.js';
 import {

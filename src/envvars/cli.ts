@@ -3,7 +3,7 @@ import type { AwsEnvironment } from '../aws/environment.js';
 import { makeClient } from '../aws/clients.js';
 import { resourceTags } from '../aws/names.js';
 import { runSteps, type Step } from '../progress.js';
-import { systemClock } from '../status/clock.js';
+import { systemClock } from '../clock.js';
 import type { Ui } from '../ui.js';
 import type { ChangeResult, EnvDeps, EnvTarget } from './apply.js';
 

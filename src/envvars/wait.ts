@@ -4,7 +4,7 @@ import type { ElasticBeanstalkClient, EnvironmentDescription } from '@aws-sdk/cl
 
 import { findEnvironment } from '../aws/eb.js';
 import { InterruptedError, TimeoutError } from '../errors.js';
-import type { Clock } from '../status/clock.js';
+import type { Clock } from '../clock.js';
 import { notProvisioned } from './settings.js';
 
 export interface WaitOptions {

@@ -4,7 +4,7 @@
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 
 import { filterLogEvents, type LogEvent } from '../aws/logs.js';
-import type { Clock } from '../status/clock.js';
+import type { Clock } from '../clock.js';
 import { parseLine } from './format.js';
 import { lineMatchesProcess, type SelectedGroup } from './groups.js';
 

@@ -2,7 +2,7 @@
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 
 import { listLogGroups, type LogEvent } from '../aws/logs.js';
-import type { Clock } from '../status/clock.js';
+import type { Clock } from '../clock.js';
 import type { Ui } from '../ui.js';
 import { formatEvent } from './format.js';
 import { selectGroups } from './groups.js';

@@ -5,7 +5,7 @@ import { resourceNames } from '../aws/names.js';
 import { resolveAwsTarget } from '../aws/target.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { AwsError } from '../errors.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { alarmPrefixes, collectReport, type StatusTarget } from './collect.js';
 import { fingerprint } from './render.js';
 import type { StatusClients } from './sources.js';

@@ -5,6 +5,7 @@
 // with dockerode) so that the order of things and the cleanup can be tested with fakes.
 import { Writable } from 'node:stream';
 
+import { systemClock } from '../clock.js';
 import { DockerError, InterruptedError, LsvcError } from '../errors.js';
 import { type ProgressOptions, runSteps as realRunSteps, type Step, type StepContext } from '../progress.js';
 import type { Ui } from '../ui.js';
@@ -364,7 +365,7 @@ class TestRun {
           `did not accept connections within ${Math.round(timeoutMs / 1000)} s`,
         );
       }
-      await sleep(this.o.pollMs ?? 250, signal);
+      await systemClock.sleep(this.o.pollMs ?? 250, signal);
     }
     step.title(`${service.label} ready (${service.image})`);
   }
@@ -472,16 +473,4 @@ async function dockerStep<T>(
     if (error instanceof LsvcError || signal?.aborted) throw error;
     throw new DockerError(`${what}: ${messageOf(error)}`, { hint, cause: error });
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

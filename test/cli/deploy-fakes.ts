@@ -25,7 +25,7 @@ import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s
 import { mockClient } from 'aws-sdk-client-mock';
 
 import { resourceNames } from '../../src/aws/names.js';
-import { VirtualClock } from '../../src/deploy/clock.js';
+import { VirtualClock } from '../../src/clock.js';
 import type { DeployDeps } from '../../src/deploy/deploy.js';
 import type { ImagePublisher } from '../../src/deploy/image.js';
 import { memoryReporter } from '../../src/deploy/report.js';

@@ -28,7 +28,7 @@ import { finalSnapshotName, type DestroyTarget } from '../../src/destroy/plan.js
 import { destroy, type DestroyDeps } from '../../src/destroy/run.js';
 import type { Step } from '../../src/progress.js';
 import type { Prompter } from '../../src/prompt.js';
-import { fakeClock } from '../../src/status/clock.js';
+import { fakeClock } from '../../src/clock.js';
 import { makeUi } from '../../src/ui.js';
 import { removeDir } from '../support/cli.js';
 import {

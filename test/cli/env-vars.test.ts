@@ -27,7 +27,7 @@ import { type EnvDeps, type EnvTarget, setVariables, unsetVariables } from '../.
 import { parseAssignments } from '../../src/envvars/parse.js';
 import { secretReference } from '../../src/envvars/settings.js';
 import type { Step } from '../../src/progress.js';
-import { fakeClock } from '../../src/status/clock.js';
+import { fakeClock } from '../../src/clock.js';
 import { removeDir } from '../support/cli.js';
 import { environment, named, NOW, runCommand, SERVICE, serviceDir } from './status-fixtures.js';
 

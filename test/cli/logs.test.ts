@@ -12,7 +12,7 @@ import { formatEvent, parseLine } from '../../src/logs/format.js';
 import { classifyGroup, selectGroups } from '../../src/logs/groups.js';
 import { fetchWindow, followLogs, toFilterPattern } from '../../src/logs/read.js';
 import { parseDuration, parseSince } from '../../src/logs/since.js';
-import { fakeClock } from '../../src/status/clock.js';
+import { fakeClock } from '../../src/clock.js';
 import { makePaint } from '../../src/ui.js';
 import { removeDir } from '../support/cli.js';
 import { NOW, runCommand, serviceDir } from './status-fixtures.js';

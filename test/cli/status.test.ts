@@ -17,7 +17,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import Status from '../../commands/status.js';
 import { resourceNames } from '../../src/aws/names.js';
 import { collectEnvironmentStatus } from '../../src/status/collect.js';
-import { fakeClock } from '../../src/status/clock.js';
+import { fakeClock } from '../../src/clock.js';
 import { renderReport } from '../../src/status/render.js';
 import { watchStatus } from '../../src/status/run.js';
 import type { StatusClients } from '../../src/status/sources.js';

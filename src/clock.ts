@@ -1,11 +1,11 @@
-// Every wait in deploy goes through a Clock, so tests and the benchmark run minutes of polling
-// in milliseconds (VirtualClock) while the CLI uses the real one.
+// Every wait (deploy, status --watch, logs -f, env set, destroy) goes through a Clock, so tests and
+// the benchmarks run minutes of polling in milliseconds while the CLI uses the real one.
 
 export interface Clock {
   /** Milliseconds since the epoch. */
-  now(): number;
+  now: () => number;
   /** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export const systemClock: Clock = {
@@ -54,4 +54,18 @@ export class VirtualClock implements Clock {
     // Let other callbacks (a Ctrl-C, a mock's side effect) run, as a real wait would.
     await new Promise((resolve) => setImmediate(resolve));
   }
+}
+
+/** A clock whose sleep advances its own time instantly: for tests and dry runs. */
+export function fakeClock(start = Date.UTC(2026, 10, 28, 12, 0, 0)): Clock & { slept: number[] } {
+  let t = start;
+  const slept: number[] = [];
+  return {
+    slept,
+    now: () => t,
+    sleep: async (ms) => {
+      slept.push(ms);
+      t += ms;
+    },
+  };
 }

@@ -1,0 +1,25 @@
+// Ctrl-C for long-running commands: one place that turns the signal into an AbortSignal.
+import { InterruptedError } from './errors.js';
+
+/**
+ * Runs `work` with a signal that Ctrl-C (SIGINT) or SIGTERM aborts, so that the work can stop
+ * cleanly (close its requests, stop waiting); an error it then throws becomes an exit 130.
+ */
+export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const abort = new AbortController();
+  const onSignal = () => {
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await work(abort.signal);
+  } catch (error) {
+    if (abort.signal.aborted && !(error instanceof InterruptedError))
+      throw new InterruptedError('Interrupted.', { cause: error });
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
