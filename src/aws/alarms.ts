@@ -6,7 +6,13 @@
 // dimension EnvironmentName): they need only the environment's name, known before it exists, so
 // the alarms never depend on the load balancer's generated ids. provision turns those metrics on
 // (ENHANCED_HEALTH_METRICS in the healthreporting ConfigDocument).
-import type { MetricAlarm, PutMetricAlarmInput } from '@aws-sdk/client-cloudwatch';
+import {
+  type CloudWatchClient,
+  type CompositeAlarm,
+  DescribeAlarmsCommand,
+  type MetricAlarm,
+  type PutMetricAlarmInput,
+} from '@aws-sdk/client-cloudwatch';
 
 import type { AlarmSettings } from '../config/schema.js';
 import { caseForms } from '../template/case-forms.js';
@@ -307,4 +313,35 @@ function show(value: unknown): string {
     return String(value);
   const text = JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/**
+ * The metric and composite alarms whose names start with `prefix` (`<service>-<env>-`). Another
+ * environment whose name extends this one (`prod` vs `prod-eu`) shares the prefix: `exclude`
+ * drops its alarms.
+ */
+export async function describeAlarmsByPrefix(
+  cloudwatch: CloudWatchClient,
+  prefix: string,
+  exclude: readonly string[] = [],
+): Promise<(MetricAlarm | CompositeAlarm)[]> {
+  const alarms: (MetricAlarm | CompositeAlarm)[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < 20; page++) {
+    const out = await cloudwatch.send(
+      new DescribeAlarmsCommand({
+        AlarmNamePrefix: prefix,
+        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+        MaxRecords: 100,
+        ...(token ? { NextToken: token } : {}),
+      }),
+    );
+    for (const alarm of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
+      const name = alarm.AlarmName ?? '';
+      if (name.startsWith(prefix) && !exclude.some((other) => name.startsWith(other))) alarms.push(alarm);
+    }
+    token = out.NextToken;
+    if (!token) break;
+  }
+  return alarms;
 }

@@ -2,7 +2,6 @@
 // The environment's resources are those `lsvc provision` makes, found by the names and tags in
 // src/aws/names.ts; service-wide ones (ECR repository, EB application, service role) stay unless
 // --purge and no other environment of the service is left.
-import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { DescribeImagesCommand, DescribeRepositoriesCommand } from '@aws-sdk/client-ecr';
 import { DescribeEnvironmentsCommand } from '@aws-sdk/client-elastic-beanstalk';
@@ -16,6 +15,7 @@ import { DescribeDBInstancesCommand, DescribeDBSubnetGroupsCommand } from '@aws-
 import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { ListTopicsCommand } from '@aws-sdk/client-sns';
 
+import { describeAlarmsByPrefix } from '../aws/alarms.js';
 import { parameterGroupName } from '../aws/elasticache.js';
 import type { ResourceNames } from '../aws/names.js';
 import { call, callOrMissing, type DestroyClients } from './aws.js';
@@ -99,28 +99,10 @@ export async function otherLiveEnvironments(c: DestroyClients, t: DestroyTarget)
 }
 
 export async function findAlarms(c: DestroyClients, t: DestroyTarget): Promise<string[]> {
-  const prefix = t.names.alarm('');
-  const names: string[] = [];
-  let token: string | undefined;
-  do {
-    const out = await call('cloudwatch:DescribeAlarms', () =>
-      c.cloudwatch.send(
-        new DescribeAlarmsCommand({
-          AlarmNamePrefix: prefix,
-          AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
-          MaxRecords: 100,
-          ...(token ? { NextToken: token } : {}),
-        }),
-      ),
-    );
-    for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
-      const name = a.AlarmName ?? '';
-      if (name.startsWith(prefix) && !t.excludeAlarmPrefixes.some((p) => name.startsWith(p)))
-        names.push(name);
-    }
-    token = out.NextToken;
-  } while (token);
-  return names.sort();
+  const alarms = await call('cloudwatch:DescribeAlarms', () =>
+    describeAlarmsByPrefix(c.cloudwatch, t.names.alarm(''), t.excludeAlarmPrefixes),
+  );
+  return alarms.map((a) => a.AlarmName ?? '').sort();
 }
 
 export async function findTopicArn(c: DestroyClients, name: string): Promise<string | null> {

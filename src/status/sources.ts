@@ -2,11 +2,7 @@
 // (src/status/types.ts) or null when the resource does not exist; credential and permission
 // failures throw AwsError (exit 5) naming the action; any other failure is returned as a Failed
 // result so that one broken source shows as "unknown" instead of hiding the rest of the screen.
-import {
-  DescribeAlarmsCommand,
-  GetMetricDataCommand,
-  type CloudWatchClient,
-} from '@aws-sdk/client-cloudwatch';
+import { GetMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeEnvironmentHealthCommand,
   DescribeEnvironmentsCommand,
@@ -28,6 +24,7 @@ import { DescribeDBInstancesCommand, type DBInstance, type RDSClient } from '@aw
 
 import { AwsError } from '../errors.js';
 import { asAwsError } from '../aws/clients.js';
+import { describeAlarmsByPrefix } from '../aws/alarms.js';
 import type { AlarmStatus, DatabaseStatus, InstanceStatus, RedisStatus, TrafficMetrics } from './types.js';
 
 export interface StatusClients {
@@ -173,41 +170,22 @@ export function instanceStatus(i: SingleInstanceHealth): InstanceStatus {
 
 // ---- CloudWatch alarms ------------------------------------------------------------------------
 
-/**
- * The environment's alarms: names start with `<service>-<env>-`. Names of another environment
- * whose name extends this one (`prod` vs `prod-eu`) share the prefix; `exclude` drops them.
- */
+/** The environment's alarms (`<service>-<env>-*`, without those of environments in `exclude`). */
 export async function readAlarms(
   cloudwatch: CloudWatchClient,
   prefix: string,
   exclude: string[] = [],
 ): Promise<AlarmStatus[]> {
-  const alarms: AlarmStatus[] = [];
-  let token: string | undefined;
-  for (let page = 0; page < 20; page++) {
-    const out = await cloudwatch.send(
-      new DescribeAlarmsCommand({
-        AlarmNamePrefix: prefix,
-        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
-        MaxRecords: 100,
-        ...(token ? { NextToken: token } : {}),
-      }),
-    );
-    for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
-      const name = a.AlarmName ?? '';
-      if (!name.startsWith(prefix) || exclude.some((other) => name.startsWith(other))) continue;
-      alarms.push({
-        name,
-        state: a.StateValue ?? 'UNKNOWN',
-        reason: a.StateReason ?? null,
-        since: (a.StateTransitionedTimestamp ?? a.StateUpdatedTimestamp)?.toISOString() ?? null,
-        metric: 'MetricName' in a ? (a.MetricName ?? null) : null,
-      });
-    }
-    token = out.NextToken;
-    if (!token) break;
-  }
-  return alarms.sort((a, b) => a.name.localeCompare(b.name));
+  const alarms = await describeAlarmsByPrefix(cloudwatch, prefix, exclude);
+  return alarms
+    .map((a) => ({
+      name: a.AlarmName ?? '',
+      state: a.StateValue ?? 'UNKNOWN',
+      reason: a.StateReason ?? null,
+      since: (a.StateTransitionedTimestamp ?? a.StateUpdatedTimestamp)?.toISOString() ?? null,
+      metric: 'MetricName' in a ? (a.MetricName ?? null) : null,
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 // ---- RDS --------------------------------------------------------------------------------------
