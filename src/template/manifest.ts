@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { valid } from 'semver';
 import { z } from 'zod';
 
 import { ConfigError, UsageError } from '../errors.js';
@@ -37,6 +38,21 @@ export const manifestSchema = z
       .record(z.string(), z.object({ choices: z.array(z.string()).min(1), default: z.string() }))
       .default({}),
     variants: z.record(z.string(), z.record(z.string(), relativeDir)).default({}),
+    /**
+     * What `lsvc upgrade` tells (notes) and offers to run (commands, in the service folder) when a
+     * service crosses `version`: changes a file merge cannot carry (a renamed variable, a migration).
+     */
+    upgrades: z
+      .array(
+        z.object({
+          version: z
+            .string()
+            .refine((v) => valid(v) !== null, { error: 'must be a semver version such as 1.2.0' }),
+          notes: z.string().optional(),
+          run: z.array(z.string().min(1)).default([]),
+        }),
+      )
+      .default([]),
   })
   .superRefine((m, ctx) => {
     for (const [name, q] of Object.entries(m.questions)) {
@@ -59,6 +75,7 @@ export const DEFAULT_MANIFEST: TemplateManifest = {
   exclude: [],
   questions: {},
   variants: {},
+  upgrades: [],
 };
 
 export async function readManifest(templateDir: string): Promise<TemplateManifest> {
