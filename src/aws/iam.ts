@@ -754,6 +754,7 @@ function pipelineStatements(
           'events:ListTargetsByRule',
           'events:PutRule',
           'events:PutTargets',
+          'events:RemoveTargets',
           'events:TagResource',
           'sns:GetTopicAttributes',
           'sns:SetTopicAttributes',
@@ -824,4 +825,23 @@ function pipelineStatements(
       'Add the sts.amazonaws.com audience to that provider when lsvc made it.',
     ],
   ];
+}
+
+/** IAM's size limit for a managed policy document, in characters (whitespace not counted). */
+export const MANAGED_POLICY_LIMIT = 6144;
+
+/**
+ * lsvc's policy is larger than one managed policy may be (and than a role's inline policies
+ * together): split it, statements in order, into documents that each fit, to attach side by side.
+ */
+export function splitPolicy(document: PolicyDocument, limit = MANAGED_POLICY_LIMIT): PolicyDocument[] {
+  const size = (statements: PolicyStatement[]) =>
+    JSON.stringify({ Version: document.Version, Statement: statements }).length;
+  const parts: PolicyStatement[][] = [[]];
+  for (const statement of document.Statement) {
+    const current = parts[parts.length - 1] ?? [];
+    if (current.length && size([...current, statement]) > limit) parts.push([statement]);
+    else current.push(statement);
+  }
+  return parts.map((Statement) => ({ Version: document.Version, Statement }));
 }

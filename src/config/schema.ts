@@ -105,12 +105,12 @@ export const serviceConfigSchema = z
     service: serviceName,
     region: region.optional(),
     profile: profile.optional(),
-    pipeline: pipelineSchema.optional(),
     defaults: environmentSettingsSchema.optional(),
     // `staging:` with nothing under it means "all defaults".
     environments: z
       .record(environmentName, environmentSettingsSchema.nullable())
       .refine((envs) => Object.keys(envs).length > 0, { error: 'must list at least one environment' }),
+    pipeline: pipelineSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
     const minMax = (min: number | undefined, max: number | undefined, path: (string | number)[]) => {

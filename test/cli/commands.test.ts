@@ -46,11 +46,14 @@ describe('commands', () => {
       'env:list',
       'iam-policy',
       'logs',
+      'pipeline:init',
+      'pipeline:status',
       'provision',
       'push',
       'releases',
       'rollback',
       'status',
+      'upgrade',
     ]);
   });
 

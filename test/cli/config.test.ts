@@ -159,6 +159,7 @@ environments:
       'profile',
       'defaults',
       'environments',
+      'pipeline',
     ]);
     expect(allowedKeysAt(serviceConfigSchema, ['environments', 'x', 'redis'])).toEqual([
       'nodeType',

@@ -10,6 +10,8 @@ import {
   IAM_PREFIX_BY_PACKAGE,
   iamAction,
   lsvcPolicy,
+  MANAGED_POLICY_LIMIT,
+  splitPolicy,
   type PolicyDocument,
   policyAllows,
 } from '../../src/aws/iam.js';
@@ -153,7 +155,7 @@ describe('the policy lsvc needs', () => {
 });
 
 describe('lsvc iam-policy (built binary)', () => {
-  it('--json prints the plain document, account and region filled in', async () => {
+  it('--json prints the parts: each within the IAM managed-policy limit, together the whole policy', async () => {
     const cwd = await serviceDir(YML);
     dirs.push(cwd);
     const r = await runCli(['iam-policy', '--env', 'staging', '--account', '123456789012', '--json'], {
@@ -161,39 +163,60 @@ describe('lsvc iam-policy (built binary)', () => {
     });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout) as PolicyDocument;
-    expect(doc).toEqual(
-      lsvcPolicy({
-        scope: { partition: 'aws', region: 'eu-west-1', account: '123456789012' },
-        service: 'shop',
-        env: 'staging',
-        repository: 'shop',
-      }).document,
+    const parts = JSON.parse(r.stdout) as PolicyDocument[];
+    const whole = lsvcPolicy({
+      scope: { partition: 'aws', region: 'eu-west-1', account: '123456789012' },
+      service: 'shop',
+      env: 'staging',
+      repository: 'shop',
+    }).document;
+    // Larger than one managed policy may be: more than one part, each one fits.
+    expect(JSON.stringify(whole).length).toBeGreaterThan(MANAGED_POLICY_LIMIT);
+    expect(parts.length).toBeGreaterThan(1);
+    for (const part of parts) {
+      expect(part.Version).toBe('2012-10-17');
+      expect(JSON.stringify(part).replace(/\s/g, '').length).toBeLessThanOrEqual(MANAGED_POLICY_LIMIT);
+    }
+    expect(parts.flatMap((part) => part.Statement)).toEqual(whole.Statement);
+
+    const second = await runCli(
+      ['iam-policy', '--env', 'staging', '--account', '123456789012', '--json', '--part', '2'],
+      { cwd },
     );
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout)).toEqual(parts[1]);
+    const beyond = await runCli(['iam-policy', '--json', '--part', String(parts.length + 1)], { cwd });
+    expect(beyond.code).toBe(2);
+    expect(beyond.stdout).toContain(`the policy has ${String(parts.length)} part(s)`);
   });
 
-  it('prints a comment above each statement; without them it is the same document', async () => {
+  it('prints a comment above each statement; without them they are the same documents', async () => {
     const cwd = await serviceDir(YML);
     dirs.push(cwd);
     const r = await runCli(['iam-policy'], { cwd, env: { AWS_REGION: 'us-east-2' } });
     expect(r.code).toBe(0);
-    const lines = r.stdout.trimEnd().split('\n');
-    const comments = lines.filter((l) => l.trim().startsWith('//'));
-    const doc = JSON.parse(lines.filter((l) => !l.trim().startsWith('//')).join('\n')) as PolicyDocument;
-    expect(doc).toEqual(
-      lsvcPolicy({
-        scope: { partition: 'aws', region: 'us-east-2', account: '*' },
-        service: 'shop',
-        env: undefined,
-        repository: 'shop',
-      }).document,
-    );
-    // Two header lines, then one per statement, right above it.
-    expect(comments).toHaveLength(doc.Statement.length + 2);
-    for (const s of doc.Statement) {
-      const at = lines.findIndex((l) => l.includes(`"Sid": "${s.Sid}"`));
-      expect(lines[at - 2]?.trim()).toMatch(/^\/\/ \S/);
-    }
+    const whole = lsvcPolicy({
+      scope: { partition: 'aws', region: 'us-east-2', account: '*' },
+      service: 'shop',
+      env: undefined,
+      repository: 'shop',
+    }).document;
+    const expected = splitPolicy(whole);
+    const texts = r.stdout.trimEnd().split('\n\n');
+    expect(texts).toHaveLength(expected.length);
+    texts.forEach((text, i) => {
+      const lines = text.split('\n');
+      expect(lines[0]).toContain(`part ${String(i + 1)} of ${String(expected.length)}`);
+      const comments = lines.filter((l) => l.trim().startsWith('//'));
+      const doc = JSON.parse(lines.filter((l) => !l.trim().startsWith('//')).join('\n')) as PolicyDocument;
+      expect(doc).toEqual(expected[i]);
+      // Two header lines, then one per statement, right above it.
+      expect(comments).toHaveLength(doc.Statement.length + 2);
+      for (const st of doc.Statement) {
+        const at = lines.findIndex((l) => l.includes(`"Sid": "${st.Sid}"`));
+        expect(lines[at - 2]?.trim()).toMatch(/^\/\/ \S/);
+      }
+    });
   });
 
   it('refuses a malformed --account (exit 2)', async () => {

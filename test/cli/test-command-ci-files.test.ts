@@ -186,11 +186,11 @@ describe('CodeBuild buildspec.yml', () => {
   const spec = load(join(TEMPLATE, 'buildspec.yml'));
   const phase = (name: string) => list(obj(obj(spec.phases)[name]).commands).map(String);
 
-  it('is a 0.2 buildspec with bash, three phases and image.json as the artifact', () => {
+  it('is a 0.2 buildspec with bash, four phases and the bundle as the artifact', () => {
     expect(spec.version).toBe(0.2);
     expect(obj(spec.env).shell).toBe('bash');
-    expect(Object.keys(obj(spec.phases))).toEqual(['pre_build', 'build', 'post_build']);
-    expect(obj(spec.artifacts).files).toEqual(['image.json']);
+    expect(Object.keys(obj(spec.phases))).toEqual(['install', 'pre_build', 'build', 'post_build']);
+    expect(obj(spec.artifacts)).toEqual({ 'base-directory': 'bundle', files: ['**/*'] });
   });
 
   it('tags with the first 12 characters of the commit, labels with all of it, and needs a commit', () => {

@@ -1,0 +1,141 @@
+// The github provider: the IAM OIDC identity provider for GitHub Actions (one per account), a
+// deploy role this repository's deploy jobs may assume, and .github/workflows/deploy.yml.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+import {
+  AddClientIDToOpenIDConnectProviderCommand,
+  CreateOpenIDConnectProviderCommand,
+  GetOpenIDConnectProviderCommand,
+  ListOpenIDConnectProvidersCommand,
+} from '@aws-sdk/client-iam';
+
+import { ConfigError } from '../errors.js';
+import { send } from '../provision/aws.js';
+import {
+  GITHUB_OIDC_HOST,
+  GITHUB_OIDC_URL,
+  githubDeployPolicy,
+  githubTrust,
+  STS_AUDIENCE,
+} from './policies.js';
+import { pipelineRole, roleArn } from './resources/roles.js';
+import type { PipelineContext, PipelineResource } from './types.js';
+import { WORKFLOW_MARKER, WORKFLOW_PATH, workflowText } from './workflow.js';
+
+// GitHub's certificate thumbprints: IAM no longer checks them for GitHub, but older APIs want one.
+const THUMBPRINTS = ['6938fd4d98bab03faadb97b34396831e3780aea1', '1c58a3a8518e8759bf075b76b750d4f2df264fcd'];
+
+export function oidcProviderArn(ctx: PipelineContext): string {
+  const { partition, account } = ctx.known.scope;
+  return `arn:${partition}:iam::${account}:oidc-provider/${GITHUB_OIDC_HOST}`;
+}
+
+export function oidcProvider(ctx: PipelineContext): PipelineResource {
+  const iam = ctx.clients.iam;
+  return {
+    kind: 'oidc-provider',
+    name: GITHUB_OIDC_HOST,
+    async inspect() {
+      const list = await send('iam', iam, new ListOpenIDConnectProvidersCommand({}));
+      const arn = list.OpenIDConnectProviderList?.map((p) => p.Arn).find((a) =>
+        a?.endsWith(`/${GITHUB_OIDC_HOST}`),
+      );
+      ctx.known.oidcProviderArn = arn ?? oidcProviderArn(ctx);
+      if (!arn) {
+        return {
+          action: 'create',
+          details: [`${GITHUB_OIDC_URL}, audience ${STS_AUDIENCE} (shared by the account's repositories)`],
+          apply: async () => {
+            const created = await send(
+              'iam',
+              iam,
+              new CreateOpenIDConnectProviderCommand({
+                Url: GITHUB_OIDC_URL,
+                ClientIDList: [STS_AUDIENCE],
+                ThumbprintList: THUMBPRINTS,
+                Tags: [{ Key: 'managed-by', Value: 'lsvc' }],
+              }),
+            );
+            ctx.known.oidcProviderArn = created.OpenIDConnectProviderArn ?? oidcProviderArn(ctx);
+          },
+        };
+      }
+      const provider = await send(
+        'iam',
+        iam,
+        new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }),
+      );
+      if (provider.ClientIDList?.includes(STS_AUDIENCE)) return { action: 'unchanged', details: [] };
+      return {
+        action: 'update',
+        details: [`add audience ${STS_AUDIENCE}`],
+        apply: async () => {
+          await send(
+            'iam',
+            iam,
+            new AddClientIDToOpenIDConnectProviderCommand({
+              OpenIDConnectProviderArn: arn,
+              ClientID: STS_AUDIENCE,
+            }),
+          );
+        },
+      };
+    },
+  };
+}
+
+/** Writes the workflow; refuses to replace a deploy.yml that lsvc did not write. */
+export function workflowFile(ctx: PipelineContext): PipelineResource {
+  const path = join(ctx.root, WORKFLOW_PATH);
+  return {
+    kind: 'workflow-file',
+    name: WORKFLOW_PATH,
+    async inspect() {
+      const text = workflowText({
+        service: ctx.service,
+        region: ctx.region,
+        roleArn: roleArn(ctx, ctx.names.githubRole),
+        branch: ctx.settings.branch,
+        environments: ctx.settings.environments,
+        approvalBefore: ctx.settings.approvalBefore,
+      });
+      const current = await readFile(path, 'utf8').catch(() => undefined);
+      if (current === text) return { action: 'unchanged', details: [] };
+      if (current !== undefined && !current.startsWith(WORKFLOW_MARKER)) {
+        throw new ConfigError(`${WORKFLOW_PATH} exists and was not written by lsvc: not replacing it.`, {
+          hint: `Rename or remove it (it is yours), then run "lsvc pipeline init --provider github" again.`,
+        });
+      }
+      return {
+        action: current === undefined ? 'create' : 'update',
+        details: [`deploy ${ctx.settings.environments.join(' -> ')} on push to ${ctx.settings.branch}`],
+        apply: async () => {
+          await mkdir(dirname(path), { recursive: true });
+          await writeFile(path, text);
+        },
+      };
+    },
+  };
+}
+
+export function githubResources(ctx: PipelineContext): PipelineResource[] {
+  const repository = ctx.settings.repository;
+  const approval = ctx.settings.approvalBefore;
+  ctx.notes.push(
+    approval
+      ? `Give the GitHub environment "${approval}" required reviewers: https://github.com/${repository}/settings/environments (the deploy to ${approval} then waits for one of them).`
+      : `Deploys run in the GitHub environments ${ctx.settings.environments.join(', ')}: add required reviewers at https://github.com/${repository}/settings/environments to gate one.`,
+  );
+  return [
+    oidcProvider(ctx),
+    pipelineRole(ctx, {
+      name: ctx.names.githubRole,
+      description: `Deploy role of ${ctx.service} for GitHub Actions in ${repository} (lsvc deploy).`,
+      trust: () =>
+        githubTrust(ctx.known.oidcProviderArn ?? oidcProviderArn(ctx), repository, ctx.settings.environments),
+      policy: () => githubDeployPolicy(ctx.known.scope, ctx.service, ctx.settings.ecrRepository),
+    }),
+    workflowFile(ctx),
+  ];
+}

@@ -1,0 +1,61 @@
+// The GitHub Actions workflow `lsvc pipeline init --provider github` writes: on every push to the
+// branch, deploy to the first environment with `lsvc deploy` (the same command, bundle and
+// health checks as a laptop), then to the next ones; each job runs in a GitHub environment of the
+// same name, so required reviewers on one of them make it wait for approval.
+import { stringify } from 'yaml';
+
+export const WORKFLOW_PATH = '.github/workflows/deploy.yml';
+export const WORKFLOW_MARKER = '# Made by "lsvc pipeline init --provider github".';
+
+export interface WorkflowInput {
+  service: string;
+  region: string;
+  roleArn: string;
+  branch: string;
+  environments: string[];
+  approvalBefore: string | undefined;
+}
+
+export function workflowText(input: WorkflowInput): string {
+  const jobs: Record<string, unknown> = {};
+  input.environments.forEach((env, i) => {
+    const previous = input.environments[i - 1];
+    jobs[`deploy-${env}`] = {
+      name: `Deploy to ${env}`,
+      ...(previous ? { needs: `deploy-${previous}` } : {}),
+      'runs-on': 'ubuntu-latest',
+      // The OIDC token names this environment: the role trusts these environments only.
+      environment: env,
+      'timeout-minutes': 45,
+      steps: [
+        { uses: 'actions/checkout@v7' },
+        { uses: 'actions/setup-node@v7', with: { 'node-version': 24 } },
+        {
+          uses: 'aws-actions/configure-aws-credentials@v6',
+          with: { 'role-to-assume': input.roleArn, 'aws-region': input.region },
+        },
+        { run: 'npm install -g lsvc' },
+        { run: `lsvc deploy --env ${env} --yes` },
+      ],
+    };
+  });
+  const doc = {
+    name: 'Deploy',
+    on: { push: { branches: [input.branch] }, workflow_dispatch: {} },
+    permissions: { 'id-token': 'write', contents: 'read' },
+    // One deploy at a time; a newer push waits instead of cancelling one half done.
+    concurrency: { group: `deploy-${input.service}`, 'cancel-in-progress': false },
+    jobs,
+  };
+  const approval = input.approvalBefore
+    ? `# Approval: give the GitHub environment "${input.approvalBefore}" required reviewers
+# (repository Settings > Environments); its job then waits for one of them.
+`
+    : '';
+  return `${WORKFLOW_MARKER} Run it again to update this file.
+# Deploys ${input.service} with "lsvc deploy" (the same bundle and health checks as from a laptop),
+# assuming the IAM role ${input.roleArn.split('/').pop()} through GitHub's OIDC provider (no stored AWS keys).
+# lsvc is not on the npm registry yet: point "npm install -g lsvc" at where your team installs it
+# from (e.g. github:your-org/lsvc or a tarball URL).
+${approval}${stringify(doc, { lineWidth: 0 })}`;
+}
