@@ -98,7 +98,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const dashboardHeaders = securityHeaders({ contentSecurityPolicy: false });
   // Koa's and the router's context types differ only in what the router adds; any is the glue.
   const middleware: Middleware<any, any>[] = [
-    livenessProbe(strictHeaders, isShuttingDown),
+    livenessProbe(isShuttingDown),
     requestContext(log),
     (ctx, next) => {
       if (isShuttingDown()) ctx.set('connection', 'close');

@@ -272,7 +272,7 @@ describe('cross-cutting', () => {
     const reply = await api('GET', '/v1/notes', { headers: { 'x-request-id': 'trace-123' } });
     expect(reply.headers.get('x-request-id')).toBe('trace-123');
     expect(reply.body.requestId).toBe('trace-123');
-    const replaced = await api('GET', '/healthz', { headers: { 'x-request-id': 'bad id with spaces' } });
+    const replaced = await api('GET', '/readyz', { headers: { 'x-request-id': 'bad id with spaces' } });
     expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 

@@ -34,7 +34,7 @@ describe('pages and static files', () => {
 
 describe('headers', () => {
   it('sets security headers', async () => {
-    const reply = await call(t.url, 'GET', '/healthz');
+    const reply = await call(t.url, 'GET', '/readyz');
     expect(reply.headers.get('x-content-type-options')).toBe('nosniff');
     expect(reply.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(reply.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
@@ -51,14 +51,19 @@ describe('headers', () => {
     expect(preflight.headers.get('access-control-allow-headers')).toContain('If-Match');
     const simple = await call(t.url, 'GET', '/v1/notes', { headers: { origin: 'https://app.example.com' } });
     expect(simple.headers.get('access-control-expose-headers')).toContain('ETag');
-    const other = await call(t.url, 'GET', '/healthz', { headers: { origin: 'https://evil.example.com' } });
+    const other = await call(t.url, 'GET', '/v1/notes', { headers: { origin: 'https://evil.example.com' } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
 
 describe('health', () => {
   it('/healthz and /readyz answer 200 with the checks', async () => {
-    expect((await call(t.url, 'GET', '/healthz')).body).toEqual({ status: 'ok' });
+    const live = await call(t.url, 'GET', '/healthz');
+    expect(live.body).toEqual({ status: 'ok' });
+    // The probe skips the stack: JSON with nosniff, no CSP, no request id.
+    expect(live.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(live.headers.get('content-security-policy')).toBeNull();
+    expect(live.headers.get('x-request-id')).toBeNull();
     const ready = await call(t.url, 'GET', '/readyz');
     expect(ready.status).toBe(200);
     expect(ready.body).toEqual({
