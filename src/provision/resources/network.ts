@@ -19,7 +19,7 @@ import { databasePort } from '../../aws/rds.js';
 import { send, sendOrMissing } from '../aws.js';
 import { change, PENDING, sameValue } from '../diff.js';
 import { envTags } from '../tags.js';
-import type { ProvisionContext, Resource } from '../types.js';
+import type { Inspection, ProvisionContext, Resource } from '../types.js';
 
 type Purpose = 'instances' | 'database' | 'redis';
 
@@ -107,6 +107,30 @@ export function securityGroup(ctx: ProvisionContext, purpose: Purpose): Resource
   };
 }
 
+/**
+ * The plan for a subnet group (RDS and ElastiCache have the same shape of API): create it when
+ * missing, rewrite it when its subnets differ from the VPC's, else leave it.
+ */
+function subnetGroupPlan(
+  actual: (string | undefined)[] | undefined,
+  subnetIds: string[],
+  write: (c: ProvisionContext, exists: boolean) => Promise<void>,
+): Inspection {
+  if (!actual) {
+    return {
+      action: 'create',
+      details: [`subnets: ${subnetIds.join(', ')}`],
+      apply: (c) => write(c, false),
+    };
+  }
+  if (sameValue(actual, subnetIds)) return { action: 'unchanged', details: [] };
+  return {
+    action: 'update',
+    details: [change('subnets', actual, subnetIds)],
+    apply: (c) => write(c, true),
+  };
+}
+
 export function dbSubnetGroup(ctx: ProvisionContext): Resource {
   const name = ctx.names.database;
   const rds = ctx.clients.rds;
@@ -122,41 +146,20 @@ export function dbSubnetGroup(ctx: ProvisionContext): Resource {
         ['DBSubnetGroupNotFoundFault'],
       );
       const group = out?.DBSubnetGroups?.[0];
-      if (!group) {
-        return {
-          action: 'create',
-          details: [`subnets: ${subnetIds.join(', ')}`],
-          apply: async (c) => {
-            await send(
-              'rds',
-              rds,
-              new CreateDBSubnetGroupCommand({
-                DBSubnetGroupName: name,
-                DBSubnetGroupDescription: `${c.names.environment} database (lsvc)`,
-                SubnetIds: subnetIds,
-                Tags: envTags(c),
-              }),
-            );
-          },
-        };
-      }
-      const actual = (group.Subnets ?? []).map((s) => s.SubnetIdentifier);
-      if (sameValue(actual, subnetIds)) return { action: 'unchanged', details: [] };
-      return {
-        action: 'update',
-        details: [change('subnets', actual, subnetIds)],
-        apply: async (c) => {
-          await send(
-            'rds',
-            rds,
-            new ModifyDBSubnetGroupCommand({
-              DBSubnetGroupName: name,
-              DBSubnetGroupDescription: `${c.names.environment} database (lsvc)`,
-              SubnetIds: subnetIds,
-            }),
-          );
+      return subnetGroupPlan(
+        group && (group.Subnets ?? []).map((s) => s.SubnetIdentifier),
+        subnetIds,
+        async (c, exists) => {
+          const fields = {
+            DBSubnetGroupName: name,
+            DBSubnetGroupDescription: `${c.names.environment} database (lsvc)`,
+            SubnetIds: subnetIds,
+          };
+          await (exists
+            ? send('rds', rds, new ModifyDBSubnetGroupCommand(fields))
+            : send('rds', rds, new CreateDBSubnetGroupCommand({ ...fields, Tags: envTags(c) })));
         },
-      };
+      );
     },
   };
 }
@@ -176,37 +179,28 @@ export function cacheSubnetGroup(ctx: ProvisionContext): Resource {
         ['CacheSubnetGroupNotFoundFault'],
       );
       const group = out?.CacheSubnetGroups?.[0];
-      if (!group) {
-        return {
-          action: 'create',
-          details: [`subnets: ${subnetIds.join(', ')}`],
-          apply: async (c) => {
-            await send(
-              'elasticache',
-              elasticache,
-              new CreateCacheSubnetGroupCommand({
-                CacheSubnetGroupName: name,
-                CacheSubnetGroupDescription: `${c.names.environment} Redis (lsvc)`,
-                SubnetIds: subnetIds,
-                Tags: envTags(c),
-              }),
-            );
-          },
-        };
-      }
-      const actual = (group.Subnets ?? []).map((s) => s.SubnetIdentifier);
-      if (sameValue(actual, subnetIds)) return { action: 'unchanged', details: [] };
-      return {
-        action: 'update',
-        details: [change('subnets', actual, subnetIds)],
-        apply: async () => {
-          await send(
-            'elasticache',
-            elasticache,
-            new ModifyCacheSubnetGroupCommand({ CacheSubnetGroupName: name, SubnetIds: subnetIds }),
-          );
+      return subnetGroupPlan(
+        group && (group.Subnets ?? []).map((s) => s.SubnetIdentifier),
+        subnetIds,
+        async (c, exists) => {
+          await (exists
+            ? send(
+                'elasticache',
+                elasticache,
+                new ModifyCacheSubnetGroupCommand({ CacheSubnetGroupName: name, SubnetIds: subnetIds }),
+              )
+            : send(
+                'elasticache',
+                elasticache,
+                new CreateCacheSubnetGroupCommand({
+                  CacheSubnetGroupName: name,
+                  CacheSubnetGroupDescription: `${c.names.environment} Redis (lsvc)`,
+                  SubnetIds: subnetIds,
+                  Tags: envTags(c),
+                }),
+              ));
         },
-      };
+      );
     },
   };
 }
