@@ -57,7 +57,7 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
 
   async run() {
     const { loadAwsEnvironment } = await import('../src/aws/environment.js');
-    const { parseDuration } = await import('../src/deploy/duration.js');
+    const { parseDuration } = await import('../src/duration.js');
     const { releaseDescription, versionOf } = await import('../src/deploy/git-info.js');
     const { readGitState } = await import('../src/git.js');
     const { DEFAULT_TIMINGS } = await import('../src/deploy/watch.js');

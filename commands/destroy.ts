@@ -41,7 +41,7 @@ Exit code: 0 done (or nothing left); 2 unknown --env, a confirmation that did no
     // Refuse CI misuse before making clients or calls.
     checkUnattended(confirmation, this.prompter, aws.names.environment);
     const [{ makeDestroyClients }, { runSteps }, { systemClock }] = await Promise.all([
-      import('../src/destroy/aws.js'),
+      import('../src/destroy/clients.js'),
       import('../src/progress.js'),
       import('../src/clock.js'),
     ]);

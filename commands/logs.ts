@@ -45,13 +45,12 @@ Exit code: 0; 2 for an unknown --env or a bad --since; 5 for missing credentials
     // A bad --since is a usage error before any AWS call.
     parseSince(this.flags.since, Date.now());
     const aws = await loadAwsEnvironment(this.flags.env, this.flags);
-    const [{ makeClient }, { CloudWatchLogsClient }, { runLogs }, { systemClock }, { awsFailure }] =
+    const [{ makeClient, classifyAwsError }, { CloudWatchLogsClient }, { runLogs }, { systemClock }] =
       await Promise.all([
         import('../src/aws/clients.js'),
         import('@aws-sdk/client-cloudwatch-logs'),
         import('../src/logs/run.js'),
         import('../src/clock.js'),
-        import('../src/destroy/failure.js'),
       ]);
     const { interruptible } = await import('../src/interrupt.js');
     // -f runs until Ctrl-C: the abort ends the polling and the command exits 0.
@@ -71,7 +70,9 @@ Exit code: 0; 2 for an unknown --env or a bad --since; 5 for missing credentials
         clock: systemClock,
         signal,
       }).catch((error: unknown) => {
-        throw awsFailure(error, 'Try again; "lsvc logs --verbose" shows which log groups it reads.');
+        throw classifyAwsError(error, {
+          hint: 'Try again; "lsvc logs --verbose" shows which log groups it reads.',
+        });
       }),
     );
     // Events were streamed as they came (JSON lines under --json): nothing more to print.

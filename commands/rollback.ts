@@ -35,7 +35,7 @@ Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 5 AWS
 
   async run() {
     const { loadAwsEnvironment } = await import('../src/aws/environment.js');
-    const { parseDuration } = await import('../src/deploy/duration.js');
+    const { parseDuration } = await import('../src/duration.js');
     const { DEFAULT_TIMINGS } = await import('../src/deploy/watch.js');
     const timings = {
       ...DEFAULT_TIMINGS,

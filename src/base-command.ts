@@ -1,5 +1,6 @@
 import { Command, type Interfaces, toConfiguredId } from '@oclif/core';
 
+import { classifyAwsError } from './aws/errors.js';
 import { errorToJson, ExitCode, type LsvcError, toLsvcError, UsageError } from './errors.js';
 import { globalFlags } from './flags.js';
 import { didYouMean } from './suggest.js';
@@ -58,7 +59,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * goes through toLsvcError, so the exit code is always the documented one.
    */
   override async catch(thrown: Error): Promise<void> {
-    const err = this.withUsageHint(toLsvcError(thrown), thrown);
+    // An AWS or network failure that reached here unclassified still gets its exit code and words.
+    const err = this.withUsageHint(toLsvcError(classifyAwsError(thrown)), thrown);
     // A failed parse is handled here; spare the user oclif's "did not parse its arguments" warning.
     this.parsed = true;
     // flags are unset when parsing itself failed.

@@ -1,5 +1,6 @@
 // One error hierarchy for the whole CLI. The exit codes are part of the public contract (README):
-// 0 ok, 1 unexpected, 2 usage, 3 configuration, 4 Docker/build/push, 5 AWS credentials/permission,
+// 0 ok, 1 unexpected (or an AWS refusal, quoted), 2 usage, 3 configuration, 4 Docker/build/push,
+// 5 AWS credentials, permissions or connectivity (network, timeouts, throttling past the retries),
 // 6 unhealthy or rolled back, 7 timed out. 130 is the shell convention for Ctrl-C.
 export const ExitCode = {
   Ok: 0,

@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 
 import type { AlarmSettings } from '../config/schema.js';
+import { send } from './call.js';
 import { caseForms } from '../template/case-forms.js';
 import type { ResourceNames } from './names.js';
 
@@ -324,15 +325,19 @@ export async function describeAlarmsByPrefix(
   cloudwatch: CloudWatchClient,
   prefix: string,
   exclude: readonly string[] = [],
+  state?: 'ALARM',
 ): Promise<(MetricAlarm | CompositeAlarm)[]> {
   const alarms: (MetricAlarm | CompositeAlarm)[] = [];
   let token: string | undefined;
   for (let page = 0; page < 20; page++) {
-    const out = await cloudwatch.send(
+    const out = await send(
+      'cloudwatch',
+      cloudwatch,
       new DescribeAlarmsCommand({
         AlarmNamePrefix: prefix,
         AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
         MaxRecords: 100,
+        ...(state ? { StateValue: state } : {}),
         ...(token ? { NextToken: token } : {}),
       }),
     );

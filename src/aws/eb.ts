@@ -1,6 +1,6 @@
 // Elastic Beanstalk calls shared by deploy, rollback, releases (and readable by status / env):
-// each wraps one API with the error mapping (credentials and permissions -> exit 5 naming the
-// action) and returns plain SDK shapes. Polling loops live in src/deploy/, not here.
+// each is one API through send (call.ts: errors classified, naming the action) and returns plain
+// SDK shapes. Polling loops live in src/deploy/, not here.
 import {
   AbortEnvironmentUpdateCommand,
   type ApplicationVersionDescription,
@@ -19,52 +19,17 @@ import {
 } from '@aws-sdk/client-elastic-beanstalk';
 
 import { AwsError } from '../errors.js';
-import { asAwsError } from './clients.js';
+import { send } from './call.js';
+import { errorName } from './errors.js';
+
+export { isThrottling } from './errors.js';
 
 export type { ApplicationVersionDescription, EnvironmentDescription, EventDescription, SingleInstanceHealth };
 
-/** Run one EB call; credential / permission failures become AwsError naming `action`. */
-async function call<T>(action: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    throw ebError(error, `elasticbeanstalk:${action}`);
-  }
-}
-
-export function ebError(error: unknown, action: string): unknown {
-  const mapped = asAwsError(error, action);
-  // EB's own "you may not do what this needs" (e.g. the S3 or EC2 calls it makes for you).
-  if (mapped === error && (error as { name?: string } | null)?.name === 'InsufficientPrivilegesException') {
-    return new AwsError(`Access denied: ${action} needs permissions these credentials lack.`, {
-      hint: `${(error as Error).message} See "lsvc iam-policy" for everything lsvc needs, or use another --profile.`,
-      cause: error,
-    });
-  }
-  return mapped;
-}
-
-const THROTTLING = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'SlowDown',
-]);
-
-/** AWS asked us to slow down (after the SDK's own retries gave up). */
-export function isThrottling(error: unknown): boolean {
-  const e = error as { name?: string; $retryable?: { throttling?: boolean } } | null;
-  return Boolean(e && (THROTTLING.has(e.name ?? '') || e.$retryable?.throttling));
-}
-
 /** UpdateEnvironment / AbortEnvironmentUpdate while another operation runs. */
 export function isInvalidState(error: unknown): boolean {
-  const e = error as { name?: string; message?: string } | null;
-  return e?.name === 'InvalidParameterValue' && /invalid state|must be ready/i.test(e.message ?? '');
+  const message = (error as { message?: string } | null)?.message ?? '';
+  return errorName(error) === 'InvalidParameterValue' && /invalid state|must be ready/i.test(message);
 }
 
 /** Application version statuses arrive upper case on the wire, title case in the SDK's enum. */
@@ -77,14 +42,14 @@ export async function findEnvironment(
   application: string,
   environment: string,
 ): Promise<EnvironmentDescription | undefined> {
-  const out = await call('DescribeEnvironments', () =>
-    eb.send(
-      new DescribeEnvironmentsCommand({
-        ApplicationName: application,
-        EnvironmentNames: [environment],
-        IncludeDeleted: false,
-      }),
-    ),
+  const out = await send(
+    'elasticbeanstalk',
+    eb,
+    new DescribeEnvironmentsCommand({
+      ApplicationName: application,
+      EnvironmentNames: [environment],
+      IncludeDeleted: false,
+    }),
   );
   // Filtered here too: the filters are only a hint to some emulators (moto answers every environment).
   return out.Environments?.find(
@@ -98,8 +63,10 @@ export async function listEnvironments(
   eb: ElasticBeanstalkClient,
   application: string,
 ): Promise<EnvironmentDescription[]> {
-  const out = await call('DescribeEnvironments', () =>
-    eb.send(new DescribeEnvironmentsCommand({ ApplicationName: application, IncludeDeleted: false })),
+  const out = await send(
+    'elasticbeanstalk',
+    eb,
+    new DescribeEnvironmentsCommand({ ApplicationName: application, IncludeDeleted: false }),
   );
   return (out.Environments ?? []).filter(
     (e) => e.ApplicationName === application && e.Status !== 'Terminated',
@@ -118,17 +85,17 @@ export async function describeEvents(eb: ElasticBeanstalkClient, q: EventQuery):
   const events: EventDescription[] = [];
   let token: string | undefined;
   for (let page = 0; page < 5; page++) {
-    const out = await call('DescribeEvents', () =>
-      eb.send(
-        new DescribeEventsCommand({
-          ApplicationName: q.application,
-          ...(q.environment ? { EnvironmentName: q.environment } : {}),
-          ...(q.versionLabel ? { VersionLabel: q.versionLabel } : {}),
-          StartTime: q.since,
-          MaxRecords: 100,
-          ...(token ? { NextToken: token } : {}),
-        }),
-      ),
+    const out = await send(
+      'elasticbeanstalk',
+      eb,
+      new DescribeEventsCommand({
+        ApplicationName: q.application,
+        ...(q.environment ? { EnvironmentName: q.environment } : {}),
+        ...(q.versionLabel ? { VersionLabel: q.versionLabel } : {}),
+        StartTime: q.since,
+        MaxRecords: 100,
+        ...(token ? { NextToken: token } : {}),
+      }),
     );
     events.push(...(out.Events ?? []));
     token = out.NextToken;
@@ -154,13 +121,13 @@ export async function environmentHealth(
   environment: string,
 ): Promise<EnvironmentHealth | undefined> {
   try {
-    const out = await call('DescribeEnvironmentHealth', () =>
-      eb.send(
-        new DescribeEnvironmentHealthCommand({
-          EnvironmentName: environment,
-          AttributeNames: ['Color', 'HealthStatus', 'Status', 'Causes'],
-        }),
-      ),
+    const out = await send(
+      'elasticbeanstalk',
+      eb,
+      new DescribeEnvironmentHealthCommand({
+        EnvironmentName: environment,
+        AttributeNames: ['Color', 'HealthStatus', 'Status', 'Causes'],
+      }),
     );
     return {
       color: out.Color,
@@ -180,13 +147,13 @@ export async function instancesHealth(
   environment: string,
 ): Promise<SingleInstanceHealth[] | undefined> {
   try {
-    const out = await call('DescribeInstancesHealth', () =>
-      eb.send(
-        new DescribeInstancesHealthCommand({
-          EnvironmentName: environment,
-          AttributeNames: ['HealthStatus', 'Color', 'Causes', 'Deployment'],
-        }),
-      ),
+    const out = await send(
+      'elasticbeanstalk',
+      eb,
+      new DescribeInstancesHealthCommand({
+        EnvironmentName: environment,
+        AttributeNames: ['HealthStatus', 'Color', 'Causes', 'Deployment'],
+      }),
     );
     return out.InstanceHealthList ?? [];
   } catch (error) {
@@ -196,8 +163,8 @@ export async function instancesHealth(
 }
 
 function isEnhancedHealthOff(error: unknown): boolean {
-  const e = error as { name?: string; message?: string } | null;
-  return e?.name === 'InvalidRequestException' && /enhanced health/i.test(e.message ?? '');
+  const message = (error as { message?: string } | null)?.message ?? '';
+  return errorName(error) === 'InvalidRequestException' && /enhanced health/i.test(message);
 }
 
 /** Application versions, newest first (all of them, or the given labels). */
@@ -209,14 +176,14 @@ export async function describeVersions(
   const versions: ApplicationVersionDescription[] = [];
   let token: string | undefined;
   for (let page = 0; page < 20; page++) {
-    const out = await call('DescribeApplicationVersions', () =>
-      eb.send(
-        new DescribeApplicationVersionsCommand({
-          ApplicationName: application,
-          ...(labels ? { VersionLabels: labels } : { MaxRecords: 100 }),
-          ...(token ? { NextToken: token } : {}),
-        }),
-      ),
+    const out = await send(
+      'elasticbeanstalk',
+      eb,
+      new DescribeApplicationVersionsCommand({
+        ApplicationName: application,
+        ...(labels ? { VersionLabels: labels } : { MaxRecords: 100 }),
+        ...(token ? { NextToken: token } : {}),
+      }),
     );
     versions.push(...(out.ApplicationVersions ?? []));
     token = out.NextToken;
@@ -236,7 +203,7 @@ export async function findVersion(
 
 /** The account's Elastic Beanstalk bucket (elasticbeanstalk-<region>-<account>), made if absent. */
 export async function storageBucket(eb: ElasticBeanstalkClient): Promise<string> {
-  const out = await call('CreateStorageLocation', () => eb.send(new CreateStorageLocationCommand({})));
+  const out = await send('elasticbeanstalk', eb, new CreateStorageLocationCommand({}));
   if (!out.S3Bucket) throw new AwsError('Elastic Beanstalk returned no storage bucket.');
   return out.S3Bucket;
 }
@@ -253,17 +220,17 @@ export async function createApplicationVersion(
   eb: ElasticBeanstalkClient,
   v: NewVersion,
 ): Promise<ApplicationVersionDescription | undefined> {
-  const out = await call('CreateApplicationVersion', () =>
-    eb.send(
-      new CreateApplicationVersionCommand({
-        ApplicationName: v.application,
-        VersionLabel: v.label,
-        Description: v.description,
-        SourceBundle: { S3Bucket: v.bucket, S3Key: v.key },
-        // EB checks the bundle now (Processed / Failed) rather than at deploy time.
-        Process: true,
-      }),
-    ),
+  const out = await send(
+    'elasticbeanstalk',
+    eb,
+    new CreateApplicationVersionCommand({
+      ApplicationName: v.application,
+      VersionLabel: v.label,
+      Description: v.description,
+      SourceBundle: { S3Bucket: v.bucket, S3Key: v.key },
+      // EB checks the bundle now (Processed / Failed) rather than at deploy time.
+      Process: true,
+    }),
   );
   return out.ApplicationVersion;
 }
@@ -274,13 +241,13 @@ export async function updateEnvironmentVersion(
   environment: string,
   label: string,
 ): Promise<EnvironmentDescription> {
-  return call('UpdateEnvironment', () =>
-    eb.send(new UpdateEnvironmentCommand({ EnvironmentName: environment, VersionLabel: label })),
+  return send(
+    'elasticbeanstalk',
+    eb,
+    new UpdateEnvironmentCommand({ EnvironmentName: environment, VersionLabel: label }),
   );
 }
 
 export async function abortEnvironmentUpdate(eb: ElasticBeanstalkClient, environment: string): Promise<void> {
-  await call('AbortEnvironmentUpdate', () =>
-    eb.send(new AbortEnvironmentUpdateCommand({ EnvironmentName: environment })),
-  );
+  await send('elasticbeanstalk', eb, new AbortEnvironmentUpdateCommand({ EnvironmentName: environment }));
 }

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-ec2';
 
 import { AwsError } from '../errors.js';
-import { send } from '../provision/aws.js';
+import { send } from './call.js';
 
 export interface DefaultNetwork {
   vpcId: string;

@@ -3,7 +3,7 @@
 import type { ECRClient } from '@aws-sdk/client-ecr';
 
 import { ConfigError, LsvcError } from '../errors.js';
-import { asAwsError } from './clients.js';
+import { classifyAwsError } from './errors.js';
 
 /** The part of ECRClient used here (send), so tests can pass aws-sdk-client-mock's or a fake. */
 export type Ecr = Pick<ECRClient, 'send'>;
@@ -142,9 +142,9 @@ export async function ecrLogin(ecr: Ecr): Promise<EcrLogin> {
   };
 }
 
-/** Credential / permission problems become exit 5; anything else one clear line (exit 1). */
+/** Classified as every AWS error (errors.ts); anything unrecognised still one clear line (exit 1). */
 export function ecrError(error: unknown, action: string): LsvcError {
-  const mapped = asAwsError(error, action);
+  const mapped = classifyAwsError(error, { action });
   if (mapped instanceof LsvcError) return mapped;
   const message = (error as { message?: string }).message ?? String(error);
   return new LsvcError(`ECR request failed (${action}): ${message}`, {

@@ -7,7 +7,7 @@ import {
   type ReplicationGroup,
 } from '@aws-sdk/client-elasticache';
 
-import { sendOrMissing } from '../provision/aws.js';
+import { sendOrMissing } from './call.js';
 
 export const REDIS_PORT = 6379;
 

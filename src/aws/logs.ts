@@ -1,43 +1,26 @@
-// CloudWatch Logs calls (owner: `lsvc logs`; readable by deploy for "where the logs are").
-// Credential and permission failures become AwsError (exit 5) naming the action.
+// CloudWatch Logs calls (owner: `lsvc logs`; deploy reads the last lines of a failed release),
+// through send (src/aws/call.ts): failures classified, naming the action.
 import {
   type CloudWatchLogsClient,
   DescribeLogGroupsCommand,
   FilterLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 
-import { asAwsError } from './clients.js';
-
-async function call<T>(action: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    throw asAwsError(error, `logs:${action}`);
-  }
-}
-
-async function callOrGone<T>(action: string, fn: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await call(action, fn);
-  } catch (error) {
-    if ((error as { name?: string } | null)?.name === 'ResourceNotFoundException') return undefined;
-    throw error;
-  }
-}
+import { send, sendOrMissing } from './call.js';
 
 /** Names of the log groups whose name starts with `prefix` (all pages). */
 export async function listLogGroups(logs: CloudWatchLogsClient, prefix: string): Promise<string[]> {
   const names: string[] = [];
   let token: string | undefined;
   for (let page = 0; page < 50; page++) {
-    const out = await call('DescribeLogGroups', () =>
-      logs.send(
-        new DescribeLogGroupsCommand({
-          logGroupNamePrefix: prefix,
-          limit: 50,
-          ...(token ? { nextToken: token } : {}),
-        }),
-      ),
+    const out = await send(
+      'logs',
+      logs,
+      new DescribeLogGroupsCommand({
+        logGroupNamePrefix: prefix,
+        limit: 50,
+        ...(token ? { nextToken: token } : {}),
+      }),
     );
     for (const g of out.logGroups ?? []) if (g.logGroupName) names.push(g.logGroupName);
     token = out.nextToken;
@@ -61,8 +44,9 @@ export interface EventQuery {
   endTime?: number | undefined;
   /** A CloudWatch Logs filter pattern. */
   pattern?: string | undefined;
-  /** Stop after this many pages (each up to 10,000 events); `truncated` says so. */
+  /** Stop after this many pages (each up to `limit` events, 10,000 by default); `truncated` says so. */
   maxPages?: number;
+  limit?: number;
 }
 
 /** The group's events in [startTime, endTime], oldest first, across pages. */
@@ -74,17 +58,18 @@ export async function filterLogEvents(
   let token: string | undefined;
   const maxPages = q.maxPages ?? 20;
   for (let page = 0; page < maxPages; page++) {
-    const out = await callOrGone('FilterLogEvents', () =>
-      logs.send(
-        new FilterLogEventsCommand({
-          logGroupName: q.group,
-          startTime: q.startTime,
-          ...(q.endTime !== undefined ? { endTime: q.endTime } : {}),
-          ...(q.pattern ? { filterPattern: q.pattern } : {}),
-          limit: 10_000,
-          ...(token ? { nextToken: token } : {}),
-        }),
-      ),
+    const out = await sendOrMissing(
+      'logs',
+      logs,
+      new FilterLogEventsCommand({
+        logGroupName: q.group,
+        startTime: q.startTime,
+        ...(q.endTime !== undefined ? { endTime: q.endTime } : {}),
+        ...(q.pattern ? { filterPattern: q.pattern } : {}),
+        limit: q.limit ?? 10_000,
+        ...(token ? { nextToken: token } : {}),
+      }),
+      ['ResourceNotFoundException'],
     );
     // The group went away between listing and reading (e.g. the environment was terminated).
     if (!out) return { events, truncated: false };

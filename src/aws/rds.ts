@@ -1,7 +1,7 @@
 // RDS lookups and the conventions lsvc uses for the environment's database.
 import { type DBInstance, DescribeDBInstancesCommand, type RDSClient } from '@aws-sdk/client-rds';
 
-import { sendOrMissing } from '../provision/aws.js';
+import { sendOrMissing } from './call.js';
 import { caseForms } from '../template/case-forms.js';
 
 export type DatabaseEngine = 'postgres' | 'mysql';

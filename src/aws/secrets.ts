@@ -6,7 +6,7 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 
-import { send, sendOrMissing } from '../provision/aws.js';
+import { send, sendOrMissing } from './call.js';
 
 export async function describeSecret(
   secrets: SecretsManagerClient,

@@ -6,7 +6,7 @@ import {
   type Subscription,
 } from '@aws-sdk/client-sns';
 
-import { send } from '../provision/aws.js';
+import { send } from './call.js';
 
 /** The topic's ARN by name (topics have no describe-by-name: list and match the ARN's last part). */
 export async function findTopicArn(sns: SNSClient, name: string): Promise<string | undefined> {

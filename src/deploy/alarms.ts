@@ -1,8 +1,8 @@
 // The environment's CloudWatch alarms in ALARM (named <service>-<env>-<metric> by
 // src/aws/names.ts). Read-only; the alarm definitions belong to provision (src/aws/alarms.ts).
-import { type CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 
-import { asAwsError } from '../aws/clients.js';
+import { describeAlarmsByPrefix } from '../aws/alarms.js';
 
 export interface FiringAlarm {
   name: string;
@@ -12,34 +12,14 @@ export interface FiringAlarm {
 }
 
 export async function firingAlarms(cw: CloudWatchClient, prefix: string): Promise<FiringAlarm[]> {
-  const found: FiringAlarm[] = [];
-  let token: string | undefined;
-  for (let page = 0; page < 10; page++) {
-    let out;
-    try {
-      out = await cw.send(
-        new DescribeAlarmsCommand({
-          AlarmNamePrefix: prefix,
-          StateValue: 'ALARM',
-          AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
-          ...(token ? { NextToken: token } : {}),
-        }),
-      );
-    } catch (error) {
-      throw asAwsError(error, 'cloudwatch:DescribeAlarms');
-    }
-    for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
-      if (a.StateValue !== 'ALARM' || !a.AlarmName) continue;
-      found.push({
-        name: a.AlarmName,
-        reason: a.StateReason ?? '',
-        since: a.StateUpdatedTimestamp?.getTime() ?? 0,
-      });
-    }
-    token = out.NextToken;
-    if (!token) break;
-  }
-  return found;
+  const alarms = await describeAlarmsByPrefix(cw, prefix, [], 'ALARM');
+  return alarms
+    .filter((a) => a.StateValue === 'ALARM' && a.AlarmName)
+    .map((a) => ({
+      name: a.AlarmName ?? '',
+      reason: a.StateReason ?? '',
+      since: a.StateUpdatedTimestamp?.getTime() ?? 0,
+    }));
 }
 
 /**

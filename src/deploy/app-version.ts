@@ -17,7 +17,7 @@ import { objectSha256, uploadIfChanged } from '../aws/s3.js';
 import type { Bundle } from '../bundle/index.js';
 import { InterruptedError, TimeoutError, UnhealthyError } from '../errors.js';
 import type { Clock } from '../clock.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../duration.js';
 import type { Reporter } from './report.js';
 
 export interface VersionDeps {

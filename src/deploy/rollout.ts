@@ -3,7 +3,7 @@
 import { abortEnvironmentUpdate, environmentHealth, instancesHealth } from '../aws/eb.js';
 import { InterruptedError, type LsvcError, TimeoutError, UnhealthyError } from '../errors.js';
 import { firingAlarms } from './alarms.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../duration.js';
 import { EventFeed } from './events.js';
 import { healthLabel, type HealthSnapshot } from './report.js';
 import type { DeployResult, Outcome } from './result.js';

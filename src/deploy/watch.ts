@@ -16,7 +16,7 @@ import {
 import { ConfigError } from '../errors.js';
 import { type FiringAlarm, firingAlarms, newlyFiring } from './alarms.js';
 import type { Clock } from '../clock.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../duration.js';
 import { type EventFeed, isFailureEvent } from './events.js';
 import { type HealthSnapshot, healthLabel, type Reporter } from './report.js';
 

@@ -18,7 +18,8 @@ import { ListTopicsCommand } from '@aws-sdk/client-sns';
 import { describeAlarmsByPrefix } from '../aws/alarms.js';
 import { parameterGroupName } from '../aws/elasticache.js';
 import type { ResourceNames } from '../aws/names.js';
-import { call, callOrMissing, type DestroyClients } from './aws.js';
+import { send, sendOrMissing } from '../aws/call.js';
+import type { DestroyClients } from './clients.js';
 
 export interface DestroyTarget {
   service: string;
@@ -65,14 +66,14 @@ export function finalSnapshotName(id: string, now: number): string {
 }
 
 async function liveEnvironment(c: DestroyClients, t: DestroyTarget) {
-  const out = await call('elasticbeanstalk:DescribeEnvironments', () =>
-    c.eb.send(
-      new DescribeEnvironmentsCommand({
-        ApplicationName: t.names.application,
-        EnvironmentNames: [t.names.environment],
-        IncludeDeleted: false,
-      }),
-    ),
+  const out = await send(
+    'elasticbeanstalk',
+    c.eb,
+    new DescribeEnvironmentsCommand({
+      ApplicationName: t.names.application,
+      EnvironmentNames: [t.names.environment],
+      IncludeDeleted: false,
+    }),
   );
   // Matched by name too: emulators (moto) ignore the filters and list every environment.
   const env = out.Environments?.find(
@@ -83,10 +84,11 @@ async function liveEnvironment(c: DestroyClients, t: DestroyTarget) {
 
 /** The application's other live environments (not in lsvc.yml, say): --purge keeps shared things then. */
 export async function otherLiveEnvironments(c: DestroyClients, t: DestroyTarget): Promise<string[]> {
-  const out = await callOrMissing('elasticbeanstalk:DescribeEnvironments', [], () =>
-    c.eb.send(
-      new DescribeEnvironmentsCommand({ ApplicationName: t.names.application, IncludeDeleted: false }),
-    ),
+  const out = await sendOrMissing(
+    'elasticbeanstalk',
+    c.eb,
+    new DescribeEnvironmentsCommand({ ApplicationName: t.names.application, IncludeDeleted: false }),
+    [],
   );
   return (out?.Environments ?? [])
     .filter(
@@ -99,18 +101,14 @@ export async function otherLiveEnvironments(c: DestroyClients, t: DestroyTarget)
 }
 
 export async function findAlarms(c: DestroyClients, t: DestroyTarget): Promise<string[]> {
-  const alarms = await call('cloudwatch:DescribeAlarms', () =>
-    describeAlarmsByPrefix(c.cloudwatch, t.names.alarm(''), t.excludeAlarmPrefixes),
-  );
+  const alarms = await describeAlarmsByPrefix(c.cloudwatch, t.names.alarm(''), t.excludeAlarmPrefixes);
   return alarms.map((a) => a.AlarmName ?? '').sort();
 }
 
 export async function findTopicArn(c: DestroyClients, name: string): Promise<string | null> {
   let token: string | undefined;
   do {
-    const page = await call('sns:ListTopics', () =>
-      c.sns.send(new ListTopicsCommand(token ? { NextToken: token } : {})),
-    );
+    const page = await send('sns', c.sns, new ListTopicsCommand(token ? { NextToken: token } : {}));
     const hit = page.Topics?.find((topic) => topic.TopicArn?.split(':').pop() === name);
     if (hit?.TopicArn) return hit.TopicArn;
     token = page.NextToken;
@@ -124,14 +122,14 @@ export async function findSecrets(c: DestroyClients, t: DestroyTarget): Promise<
   const names: string[] = [];
   let token: string | undefined;
   do {
-    const out = await call('secretsmanager:ListSecrets', () =>
-      c.secrets.send(
-        new ListSecretsCommand({
-          Filters: [{ Key: 'name', Values: [prefix] }],
-          MaxResults: 100,
-          ...(token ? { NextToken: token } : {}),
-        }),
-      ),
+    const out = await send(
+      'secretsmanager',
+      c.secrets,
+      new ListSecretsCommand({
+        Filters: [{ Key: 'name', Values: [prefix] }],
+        MaxResults: 100,
+        ...(token ? { NextToken: token } : {}),
+      }),
     );
     for (const s of out.SecretList ?? []) {
       // The name filter matches prefixes of words too: keep exact prefix matches only.
@@ -144,16 +142,16 @@ export async function findSecrets(c: DestroyClients, t: DestroyTarget): Promise<
 
 async function findSecurityGroups(c: DestroyClients, t: DestroyTarget) {
   const wanted = (['database', 'redis', 'instances'] as const).map((p) => t.names.securityGroup(p));
-  const out = await call('ec2:DescribeSecurityGroups', () =>
-    c.ec2.send(
-      new DescribeSecurityGroupsCommand({
-        Filters: [
-          { Name: 'group-name', Values: wanted },
-          { Name: 'tag:lsvc:service', Values: [t.service] },
-          { Name: 'tag:lsvc:environment', Values: [t.envName] },
-        ],
-      }),
-    ),
+  const out = await send(
+    'ec2',
+    c.ec2,
+    new DescribeSecurityGroupsCommand({
+      Filters: [
+        { Name: 'group-name', Values: wanted },
+        { Name: 'tag:lsvc:service', Values: [t.service] },
+        { Name: 'tag:lsvc:environment', Values: [t.envName] },
+      ],
+    }),
   );
   return (out.SecurityGroups ?? [])
     .flatMap((g) =>
@@ -166,21 +164,24 @@ async function findRepository(
   c: DestroyClients,
   name: string,
 ): Promise<{ name: string; images: number } | null> {
-  const repo = await callOrMissing('ecr:DescribeRepositories', ['RepositoryNotFoundException'], () =>
-    c.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [name] })),
+  const repo = await sendOrMissing(
+    'ecr',
+    c.ecr,
+    new DescribeRepositoriesCommand({ repositoryNames: [name] }),
+    ['RepositoryNotFoundException'],
   );
   if (!repo?.repositories?.length) return null;
   let images = 0;
   let token: string | undefined;
   do {
-    const page = await call('ecr:DescribeImages', () =>
-      c.ecr.send(
-        new DescribeImagesCommand({
-          repositoryName: name,
-          maxResults: 1000,
-          ...(token ? { nextToken: token } : {}),
-        }),
-      ),
+    const page = await send(
+      'ecr',
+      c.ecr,
+      new DescribeImagesCommand({
+        repositoryName: name,
+        maxResults: 1000,
+        ...(token ? { nextToken: token } : {}),
+      }),
     );
     images += page.imageDetails?.length ?? 0;
     token = page.nextToken;
@@ -213,35 +214,42 @@ export async function inspect(
   ] = await Promise.all([
     liveEnvironment(c, t),
     findAlarms(c, t),
-    callOrMissing('rds:DescribeDBInstances', ['DBInstanceNotFoundFault', 'DBInstanceNotFound'], () =>
-      c.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: names.database })),
-    ),
-    callOrMissing('elasticache:DescribeReplicationGroups', ['ReplicationGroupNotFoundFault'], () =>
-      c.elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: names.redis })),
+    sendOrMissing('rds', c.rds, new DescribeDBInstancesCommand({ DBInstanceIdentifier: names.database }), [
+      'DBInstanceNotFoundFault',
+      'DBInstanceNotFound',
+    ]),
+    sendOrMissing(
+      'elasticache',
+      c.elasticache,
+      new DescribeReplicationGroupsCommand({ ReplicationGroupId: names.redis }),
+      ['ReplicationGroupNotFoundFault'],
     ),
     findTopicArn(c, names.alarmTopic),
     findSecrets(c, t),
-    callOrMissing('rds:DescribeDBSubnetGroups', ['DBSubnetGroupNotFoundFault'], () =>
-      c.rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: names.database })),
+    sendOrMissing('rds', c.rds, new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: names.database }), [
+      'DBSubnetGroupNotFoundFault',
+    ]),
+    sendOrMissing(
+      'elasticache',
+      c.elasticache,
+      new DescribeCacheSubnetGroupsCommand({ CacheSubnetGroupName: names.redis }),
+      ['CacheSubnetGroupNotFoundFault'],
     ),
-    callOrMissing('elasticache:DescribeCacheSubnetGroups', ['CacheSubnetGroupNotFoundFault'], () =>
-      c.elasticache.send(new DescribeCacheSubnetGroupsCommand({ CacheSubnetGroupName: names.redis })),
-    ),
-    callOrMissing(
-      'elasticache:DescribeCacheParameterGroups',
+    sendOrMissing(
+      'elasticache',
+      c.elasticache,
+      new DescribeCacheParameterGroupsCommand({ CacheParameterGroupName: parameterGroup }),
       ['CacheParameterGroupNotFoundFault', 'CacheParameterGroupNotFound'],
-      () =>
-        c.elasticache.send(
-          new DescribeCacheParameterGroupsCommand({ CacheParameterGroupName: parameterGroup }),
-        ),
     ),
     findSecurityGroups(c, t),
-    callOrMissing('iam:GetInstanceProfile', ['NoSuchEntityException', 'NoSuchEntity'], () =>
-      c.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: names.instanceRole })),
-    ),
-    callOrMissing('iam:GetRole', ['NoSuchEntityException', 'NoSuchEntity'], () =>
-      c.iam.send(new GetRoleCommand({ RoleName: names.instanceRole })),
-    ),
+    sendOrMissing('iam', c.iam, new GetInstanceProfileCommand({ InstanceProfileName: names.instanceRole }), [
+      'NoSuchEntityException',
+      'NoSuchEntity',
+    ]),
+    sendOrMissing('iam', c.iam, new GetRoleCommand({ RoleName: names.instanceRole }), [
+      'NoSuchEntityException',
+      'NoSuchEntity',
+    ]),
     o.purge ? otherLiveEnvironments(c, t) : Promise.resolve([]),
   ]);
 

@@ -6,8 +6,9 @@ import type { Step } from '../progress.js';
 import type { Prompter } from '../prompt.js';
 import { alarmPrefixes } from '../status/collect.js';
 import type { Ui } from '../ui.js';
-import type { DestroyClients, Timing } from './aws.js';
-import { awsFailure } from './failure.js';
+import { classifyAwsError } from '../aws/errors.js';
+import type { Waiting } from '../aws/poll.js';
+import type { DestroyClients } from './clients.js';
 import {
   type DestroyOptions,
   type DestroyPlan,
@@ -56,7 +57,7 @@ export function checkUnattended(
 
 export interface DestroyDeps {
   clients: DestroyClients;
-  timing: Timing;
+  timing: Waiting;
   timeouts?: Timeouts;
   runSteps: (steps: Step[]) => Promise<void>;
   prompter: Prompter;
@@ -78,7 +79,9 @@ export async function destroy(
   const mode = checkUnattended(o, deps.prompter, t.names.environment);
   const { ui } = deps;
   const plan = await inspect(deps.clients, t, o, deps.timing.clock.now()).catch((error: unknown) => {
-    throw awsFailure(error, 'Nothing was deleted. Try again, or check the service in the AWS console.');
+    throw classifyAwsError(error, {
+      hint: 'Nothing was deleted. Try again, or check the service in the AWS console.',
+    });
   });
   const result: DestroyResult = { environment: t.names.environment, dryRun: o.dryRun, plan, deleted: false };
   if (isEmpty(plan)) {
@@ -105,10 +108,9 @@ export async function destroy(
   try {
     await deps.runSteps(destroySteps(deps.clients, t, plan, deps.timing, deps.timeouts));
   } catch (error) {
-    throw awsFailure(
-      error,
-      `The steps before this one are done; run "lsvc destroy --env ${t.envName}" again to go on.`,
-    );
+    throw classifyAwsError(error, {
+      hint: `The steps before this one are done; run "lsvc destroy --env ${t.envName}" again to go on.`,
+    });
   }
   result.deleted = true;
   ui.info(ui.paint.green(`${t.names.environment} is destroyed.`));

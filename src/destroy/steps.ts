@@ -31,7 +31,9 @@ import { DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { DeleteTopicCommand } from '@aws-sdk/client-sns';
 
 import type { Step } from '../progress.js';
-import { call, callOrMissing, type DestroyClients, pollUntil, retryWhile, type Timing } from './aws.js';
+import { send, sendOrMissing } from '../aws/call.js';
+import { pollUntil, type PollOptions, retryWhile, type Waiting } from '../aws/poll.js';
+import type { DestroyClients } from './clients.js';
 import type { DestroyPlan, DestroyTarget } from './plan.js';
 
 export interface Timeouts {
@@ -51,15 +53,25 @@ export const DEFAULT_TIMEOUTS: Timeouts = {
 
 const SECRET_RECOVERY_DAYS = 7;
 const NO_ENTITY = ['NoSuchEntityException', 'NoSuchEntity'];
+const RERUN = 'run the same "lsvc destroy" again to finish.';
 
 export function destroySteps(
   c: DestroyClients,
   t: DestroyTarget,
   p: DestroyPlan,
-  timing: Timing,
+  timing: Waiting,
   timeouts: Timeouts = DEFAULT_TIMEOUTS,
 ): Step[] {
   const { names } = t;
+  const waitFor = <T>(o: Omit<PollOptions<T>, keyof Waiting | 'rerun'>) =>
+    pollUntil({ ...timing, ...o, rerun: RERUN });
+  const retry = <T>(
+    what: string,
+    retryOn: readonly string[],
+    timeoutMs: number,
+    fn: () => Promise<T>,
+    output?: (line: string) => void,
+  ) => retryWhile({ ...timing, what, retryOn, timeoutMs, output }, fn);
   const steps: Step[] = [];
 
   if (p.alarms.length) {
@@ -68,9 +80,7 @@ export function destroySteps(
       run: async () => {
         for (let i = 0; i < p.alarms.length; i += 100) {
           const batch = p.alarms.slice(i, i + 100);
-          await call('cloudwatch:DeleteAlarms', () =>
-            c.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: batch })),
-          );
+          await send('cloudwatch', c.cloudwatch, new DeleteAlarmsCommand({ AlarmNames: batch }));
         }
       },
     });
@@ -82,14 +92,14 @@ export function destroySteps(
       title: `Terminate Elastic Beanstalk environment ${env.name}`,
       run: async (step) => {
         const state = async () => {
-          const out = await call('elasticbeanstalk:DescribeEnvironments', () =>
-            c.eb.send(
-              new DescribeEnvironmentsCommand({
-                ApplicationName: names.application,
-                EnvironmentNames: [names.environment],
-                IncludeDeleted: true,
-              }),
-            ),
+          const out = await send(
+            'elasticbeanstalk',
+            c.eb,
+            new DescribeEnvironmentsCommand({
+              ApplicationName: names.application,
+              EnvironmentNames: [names.environment],
+              IncludeDeleted: true,
+            }),
           );
           // Newest first: an older terminated namesake may be listed too.
           const all = (out.Environments ?? [])
@@ -100,28 +110,26 @@ export function destroySteps(
         const current = await state();
         if (current !== 'Terminating' && current !== 'Terminated') {
           // EB refuses while another operation runs ("invalid state"): wait it out, then terminate.
-          await retryWhile(
+          await retry(
             'terminate',
             ['InvalidParameterValue', 'InvalidParameterValueException'],
-            timing,
             timeouts.environment,
             () =>
-              call('elasticbeanstalk:TerminateEnvironment', () =>
-                c.eb.send(
-                  new TerminateEnvironmentCommand({
-                    EnvironmentName: names.environment,
-                    TerminateResources: true,
-                  }),
-                ),
+              send(
+                'elasticbeanstalk',
+                c.eb,
+                new TerminateEnvironmentCommand({
+                  EnvironmentName: names.environment,
+                  TerminateResources: true,
+                }),
               ),
             (line) => {
               step.output(line);
             },
           );
         }
-        await pollUntil({
+        await waitFor({
           what: `${names.environment} to terminate`,
-          timing,
           timeoutMs: timeouts.environment,
           check: state,
           done: (s) => s === 'Terminated',
@@ -144,35 +152,32 @@ export function destroySteps(
         if (db.status === 'deleting') return;
         if (db.deletionProtection) {
           step.output('turning deletion protection off');
-          await call('rds:ModifyDBInstance', () =>
-            c.rds.send(
-              new ModifyDBInstanceCommand({
-                DBInstanceIdentifier: db.id,
-                DeletionProtection: false,
-                ApplyImmediately: true,
-              }),
-            ),
+          await send(
+            'rds',
+            c.rds,
+            new ModifyDBInstanceCommand({
+              DBInstanceIdentifier: db.id,
+              DeletionProtection: false,
+              ApplyImmediately: true,
+            }),
           );
         }
         // Not while it is being created or modified, nor before protection is really off.
-        await retryWhile(
+        await retry(
           'delete',
           ['InvalidDBInstanceStateFault', 'InvalidDBInstanceState', 'InvalidParameterCombination'],
-          timing,
           timeouts.database,
           async () => {
-            await callOrMissing(
-              'rds:DeleteDBInstance',
+            await sendOrMissing(
+              'rds',
+              c.rds,
+              new DeleteDBInstanceCommand({
+                DBInstanceIdentifier: db.id,
+                ...(db.finalSnapshot
+                  ? { SkipFinalSnapshot: false, FinalDBSnapshotIdentifier: db.finalSnapshot }
+                  : { SkipFinalSnapshot: true }),
+              }),
               ['DBInstanceNotFoundFault', 'DBInstanceNotFound'],
-              () =>
-                c.rds.send(
-                  new DeleteDBInstanceCommand({
-                    DBInstanceIdentifier: db.id,
-                    ...(db.finalSnapshot
-                      ? { SkipFinalSnapshot: false, FinalDBSnapshotIdentifier: db.finalSnapshot }
-                      : { SkipFinalSnapshot: true }),
-                  }),
-                ),
             );
           },
           (line) => {
@@ -190,16 +195,16 @@ export function destroySteps(
       title: `Delete ElastiCache replication group ${id}`,
       run: async (step) => {
         if (status === 'deleting') return;
-        await retryWhile(
+        await retry(
           'delete',
           ['InvalidReplicationGroupStateFault', 'InvalidReplicationGroupState'],
-          timing,
           timeouts.redis,
           async () => {
-            await callOrMissing('elasticache:DeleteReplicationGroup', ['ReplicationGroupNotFoundFault'], () =>
-              c.elasticache.send(
-                new DeleteReplicationGroupCommand({ ReplicationGroupId: id, RetainPrimaryCluster: false }),
-              ),
+            await sendOrMissing(
+              'elasticache',
+              c.elasticache,
+              new DeleteReplicationGroupCommand({ ReplicationGroupId: id, RetainPrimaryCluster: false }),
+              ['ReplicationGroupNotFoundFault'],
             );
           },
           (line) => {
@@ -215,9 +220,10 @@ export function destroySteps(
     steps.push({
       title: `Delete SNS topic ${names.alarmTopic}`,
       run: async () => {
-        await callOrMissing('sns:DeleteTopic', ['NotFoundException', 'NotFound'], () =>
-          c.sns.send(new DeleteTopicCommand({ TopicArn: arn })),
-        );
+        await sendOrMissing('sns', c.sns, new DeleteTopicCommand({ TopicArn: arn }), [
+          'NotFoundException',
+          'NotFound',
+        ]);
       },
     });
   }
@@ -227,10 +233,11 @@ export function destroySteps(
       title: `Schedule ${p.secrets.length} secret(s) for deletion (${SECRET_RECOVERY_DAYS}-day recovery window)`,
       run: async (step) => {
         for (const name of p.secrets) {
-          await callOrMissing('secretsmanager:DeleteSecret', ['ResourceNotFoundException'], () =>
-            c.secrets.send(
-              new DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: SECRET_RECOVERY_DAYS }),
-            ),
+          await sendOrMissing(
+            'secretsmanager',
+            c.secrets,
+            new DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: SECRET_RECOVERY_DAYS }),
+            ['ResourceNotFoundException'],
           ).catch((error: unknown) => {
             // Already scheduled: fine.
             if ((error as { name?: string }).name !== 'InvalidRequestException') throw error;
@@ -252,16 +259,16 @@ export function destroySteps(
         };
         await Promise.all([
           db
-            ? pollUntil({
+            ? waitFor({
                 what: `RDS instance ${db.id} to be deleted`,
-                timing,
                 timeoutMs: timeouts.database,
                 check: async () =>
                   (
-                    await callOrMissing(
-                      'rds:DescribeDBInstances',
+                    await sendOrMissing(
+                      'rds',
+                      c.rds,
+                      new DescribeDBInstancesCommand({ DBInstanceIdentifier: db.id }),
                       ['DBInstanceNotFoundFault', 'DBInstanceNotFound'],
-                      () => c.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: db.id })),
                     )
                   )?.DBInstances?.[0]?.DBInstanceStatus ?? 'deleted',
                 done: (s) => s === 'deleted',
@@ -272,19 +279,16 @@ export function destroySteps(
               })
             : undefined,
           p.redis
-            ? pollUntil({
+            ? waitFor({
                 what: `replication group ${p.redis.id} to be deleted`,
-                timing,
                 timeoutMs: timeouts.redis,
                 check: async () =>
                   (
-                    await callOrMissing(
-                      'elasticache:DescribeReplicationGroups',
+                    await sendOrMissing(
+                      'elasticache',
+                      c.elasticache,
+                      new DescribeReplicationGroupsCommand({ ReplicationGroupId: p.redis?.id }),
                       ['ReplicationGroupNotFoundFault'],
-                      () =>
-                        c.elasticache.send(
-                          new DescribeReplicationGroupsCommand({ ReplicationGroupId: p.redis?.id }),
-                        ),
                     )
                   )?.ReplicationGroups?.[0]?.Status ?? 'deleted',
                 done: (s) => s === 'deleted',
@@ -313,41 +317,43 @@ export function destroySteps(
           step.output(text);
         };
         const inUse = (what: string, codes: string[], fn: () => Promise<unknown>) =>
-          retryWhile(what, codes, timing, timeouts.inUse, fn, output);
+          retry(what, codes, timeouts.inUse, fn, output);
         if (p.dbSubnetGroup) {
           const name = p.dbSubnetGroup;
           await inUse(name, ['InvalidDBSubnetGroupStateFault'], () =>
-            callOrMissing('rds:DeleteDBSubnetGroup', ['DBSubnetGroupNotFoundFault'], () =>
-              c.rds.send(new DeleteDBSubnetGroupCommand({ DBSubnetGroupName: name })),
-            ),
+            sendOrMissing('rds', c.rds, new DeleteDBSubnetGroupCommand({ DBSubnetGroupName: name }), [
+              'DBSubnetGroupNotFoundFault',
+            ]),
           );
         }
         if (p.cacheSubnetGroup) {
           const name = p.cacheSubnetGroup;
           await inUse(name, ['CacheSubnetGroupInUse'], () =>
-            callOrMissing('elasticache:DeleteCacheSubnetGroup', ['CacheSubnetGroupNotFoundFault'], () =>
-              c.elasticache.send(new DeleteCacheSubnetGroupCommand({ CacheSubnetGroupName: name })),
+            sendOrMissing(
+              'elasticache',
+              c.elasticache,
+              new DeleteCacheSubnetGroupCommand({ CacheSubnetGroupName: name }),
+              ['CacheSubnetGroupNotFoundFault'],
             ),
           );
         }
         for (const name of p.cacheParameterGroups) {
           await inUse(name, ['InvalidCacheParameterGroupStateFault'], () =>
-            callOrMissing(
-              'elasticache:DeleteCacheParameterGroup',
+            sendOrMissing(
+              'elasticache',
+              c.elasticache,
+              new DeleteCacheParameterGroupCommand({ CacheParameterGroupName: name }),
               ['CacheParameterGroupNotFoundFault', 'CacheParameterGroupNotFound'],
-              () =>
-                c.elasticache.send(new DeleteCacheParameterGroupCommand({ CacheParameterGroupName: name })),
             ),
           );
         }
         // database and redis first: their rules reference the instances group.
         for (const g of p.securityGroups) {
           await inUse(g.name, ['DependencyViolation', 'InvalidGroup.InUse'], () =>
-            callOrMissing(
-              'ec2:DeleteSecurityGroup',
-              ['InvalidGroup.NotFound', 'InvalidGroupId.NotFound'],
-              () => c.ec2.send(new DeleteSecurityGroupCommand({ GroupId: g.id })),
-            ),
+            sendOrMissing('ec2', c.ec2, new DeleteSecurityGroupCommand({ GroupId: g.id }), [
+              'InvalidGroup.NotFound',
+              'InvalidGroupId.NotFound',
+            ]),
           );
         }
       },
@@ -360,35 +366,49 @@ export function destroySteps(
       title: `Delete IAM instance profile and role ${name}`,
       run: async () => {
         if (p.instanceProfile) {
-          await callOrMissing('iam:RemoveRoleFromInstanceProfile', NO_ENTITY, () =>
-            c.iam.send(
-              new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: name, RoleName: name }),
-            ),
+          await sendOrMissing(
+            'iam',
+            c.iam,
+            new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: name, RoleName: name }),
+            NO_ENTITY,
           );
-          await callOrMissing('iam:DeleteInstanceProfile', NO_ENTITY, () =>
-            c.iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: name })),
+          await sendOrMissing(
+            'iam',
+            c.iam,
+            new DeleteInstanceProfileCommand({ InstanceProfileName: name }),
+            NO_ENTITY,
           );
         }
         if (p.instanceRole) {
-          const inline = await callOrMissing('iam:ListRolePolicies', NO_ENTITY, () =>
-            c.iam.send(new ListRolePoliciesCommand({ RoleName: name })),
+          const inline = await sendOrMissing(
+            'iam',
+            c.iam,
+            new ListRolePoliciesCommand({ RoleName: name }),
+            NO_ENTITY,
           );
           for (const policy of inline?.PolicyNames ?? []) {
-            await callOrMissing('iam:DeleteRolePolicy', NO_ENTITY, () =>
-              c.iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: policy })),
+            await sendOrMissing(
+              'iam',
+              c.iam,
+              new DeleteRolePolicyCommand({ RoleName: name, PolicyName: policy }),
+              NO_ENTITY,
             );
           }
-          const attached = await callOrMissing('iam:ListAttachedRolePolicies', NO_ENTITY, () =>
-            c.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name })),
+          const attached = await sendOrMissing(
+            'iam',
+            c.iam,
+            new ListAttachedRolePoliciesCommand({ RoleName: name }),
+            NO_ENTITY,
           );
           for (const policy of attached?.AttachedPolicies ?? []) {
-            await callOrMissing('iam:DetachRolePolicy', NO_ENTITY, () =>
-              c.iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: policy.PolicyArn })),
+            await sendOrMissing(
+              'iam',
+              c.iam,
+              new DetachRolePolicyCommand({ RoleName: name, PolicyArn: policy.PolicyArn }),
+              NO_ENTITY,
             );
           }
-          await callOrMissing('iam:DeleteRole', NO_ENTITY, () =>
-            c.iam.send(new DeleteRoleCommand({ RoleName: name })),
-          );
+          await sendOrMissing('iam', c.iam, new DeleteRoleCommand({ RoleName: name }), NO_ENTITY);
         }
       },
     });
@@ -399,8 +419,11 @@ export function destroySteps(
     steps.push({
       title: `Delete ECR repository ${repo.name} and its ${repo.images} image(s)`,
       run: async () => {
-        await callOrMissing('ecr:DeleteRepository', ['RepositoryNotFoundException'], () =>
-          c.ecr.send(new DeleteRepositoryCommand({ repositoryName: repo.name, force: true })),
+        await sendOrMissing(
+          'ecr',
+          c.ecr,
+          new DeleteRepositoryCommand({ repositoryName: repo.name, force: true }),
+          ['RepositoryNotFoundException'],
         );
       },
     });

@@ -26,23 +26,19 @@ export async function awsIdentity(
   target: { profile: string | undefined; region: string },
   timeoutMs: number,
 ): Promise<AwsIdentity> {
-  const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
-  const client = new STSClient({
-    region: target.region,
-    ...(target.profile ? { profile: target.profile } : {}),
-    // One attempt with short timeouts: doctor must answer fast even when AWS is unreachable.
+  const [{ STSClient, GetCallerIdentityCommand }, { makeClient }] = await Promise.all([
+    import('@aws-sdk/client-sts'),
+    import('../aws/clients.js'),
+  ]);
+  // One attempt with short timeouts: doctor must answer fast even when AWS is unreachable.
+  const client = makeClient(STSClient, target, {
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
+    timeouts: { connectMs: timeoutMs, requestMs: timeoutMs, callMs: timeoutMs },
   });
-  const abort = new AbortController();
-  const timer = setTimeout(() => {
-    abort.abort();
-  }, timeoutMs);
   try {
-    const out = await client.send(new GetCallerIdentityCommand({}), { abortSignal: abort.signal });
+    const out = await client.send(new GetCallerIdentityCommand({}));
     return { account: out.Account ?? '?', arn: out.Arn ?? '?' };
   } finally {
-    clearTimeout(timer);
     client.destroy();
   }
 }

@@ -11,13 +11,15 @@ import {
 } from '@aws-sdk/client-elastic-beanstalk';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
-import { describeEvents, ebError, findEnvironment } from '../aws/eb.js';
-import { awsFailure } from '../destroy/failure.js';
+import { send } from '../aws/call.js';
+import { describeEvents, findEnvironment } from '../aws/eb.js';
+import { classifyAwsError } from '../aws/errors.js';
 import { UnhealthyError, UsageError } from '../errors.js';
 import type { Step } from '../progress.js';
 import type { Clock } from '../clock.js';
 import { type Assignment, PLAIN_PROPERTIES_MAX_BYTES, plainPropertiesSize } from './parse.js';
-import { findSecret, scheduleSecretDeletion, storeSecret, variableSecretName } from './secrets.js';
+import { describeSecret } from '../aws/secrets.js';
+import { scheduleSecretDeletion, storeSecret, variableSecretName } from './secrets.js';
 import {
   ENV_NAMESPACE,
   notProvisioned,
@@ -117,25 +119,24 @@ function applySteps(deps: EnvDeps, t: EnvTarget, change: () => Change): Step[] {
         const c = change();
         const applied = appliedBy(c);
         requestedAt = deps.clock.now();
-        try {
-          if (applied === 'update') {
-            step.title(`Update ${t.environment}'s environment variables`);
-            await deps.eb.send(
-              new UpdateEnvironmentCommand({
-                ApplicationName: t.application,
-                EnvironmentName: t.environment,
-                ...(c.settings.length ? { OptionSettings: c.settings } : {}),
-                ...(c.remove.length ? { OptionsToRemove: c.remove } : {}),
-              }),
-            );
-          } else {
-            step.title(`Restart the app on ${t.environment} (it reads secret values at start)`);
-            await deps.eb.send(new RestartAppServerCommand({ EnvironmentName: t.environment }));
-          }
-        } catch (error) {
-          throw ebError(
-            error,
-            `elasticbeanstalk:${applied === 'update' ? 'UpdateEnvironment' : 'RestartAppServer'}`,
+        if (applied === 'update') {
+          step.title(`Update ${t.environment}'s environment variables`);
+          await send(
+            'elasticbeanstalk',
+            deps.eb,
+            new UpdateEnvironmentCommand({
+              ApplicationName: t.application,
+              EnvironmentName: t.environment,
+              ...(c.settings.length ? { OptionSettings: c.settings } : {}),
+              ...(c.remove.length ? { OptionsToRemove: c.remove } : {}),
+            }),
+          );
+        } else {
+          step.title(`Restart the app on ${t.environment} (it reads secret values at start)`);
+          await send(
+            'elasticbeanstalk',
+            deps.eb,
+            new RestartAppServerCommand({ EnvironmentName: t.environment }),
           );
         }
       },
@@ -167,10 +168,9 @@ async function runChecked(deps: EnvDeps, t: EnvTarget, steps: Step[]): Promise<v
   try {
     await deps.runSteps(steps);
   } catch (error) {
-    throw awsFailure(
-      error,
-      `See "lsvc env list --env ${t.envName}" and "lsvc status --env ${t.envName}" for where it stopped.`,
-    );
+    throw classifyAwsError(error, {
+      hint: `See "lsvc env list --env ${t.envName}" and "lsvc status --env ${t.envName}" for where it stopped.`,
+    });
   }
 }
 
@@ -292,7 +292,7 @@ export async function unsetVariables(
           if (mappedName && mappedName !== own) {
             result.notes.push(`${name} pointed to ${mappedName}, which lsvc env set did not create: kept.`);
           }
-          const found = await findSecret(deps.secrets, own);
+          const found = await describeSecret(deps.secrets, own);
           if (!found || found.DeletedDate) continue;
           const date = await scheduleSecretDeletion(deps.secrets, own);
           step.output(`${own}: deletion scheduled`);

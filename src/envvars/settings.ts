@@ -7,7 +7,7 @@ import {
   type ElasticBeanstalkClient,
 } from '@aws-sdk/client-elastic-beanstalk';
 
-import { ebError } from '../aws/eb.js';
+import { send } from '../aws/call.js';
 import { ConfigError } from '../errors.js';
 import type { Paint } from '../ui.js';
 
@@ -32,18 +32,19 @@ export async function readVariables(
 ): Promise<Variables> {
   let out;
   try {
-    out = await eb.send(
+    out = await send(
+      'elasticbeanstalk',
+      eb,
       new DescribeConfigurationSettingsCommand({
         ApplicationName: names.application,
         EnvironmentName: names.environment,
       }),
     );
   } catch (error) {
-    const e = error as { name?: string; message?: string };
-    if (/No Environment found|does not exist/i.test(e.message ?? '')) {
+    if (/No Environment found|does not exist/i.test((error as Error).message)) {
       throw notProvisioned(names.envName, names.environment);
     }
-    throw ebError(error, 'elasticbeanstalk:DescribeConfigurationSettings');
+    throw error;
   }
   const vars: Variables = { plain: new Map(), secrets: new Map() };
   for (const o of out.ConfigurationSettings?.[0]?.OptionSettings ?? []) {

@@ -1,9 +1,9 @@
 // Waiting for an Elastic Beanstalk environment to be Ready again (after UpdateEnvironment or
-// RestartAppServer, or before one while another operation runs), with a deadline.
+// RestartAppServer, or before one while another operation runs), with the one poller.
 import type { ElasticBeanstalkClient, EnvironmentDescription } from '@aws-sdk/client-elastic-beanstalk';
 
 import { findEnvironment } from '../aws/eb.js';
-import { InterruptedError, TimeoutError } from '../errors.js';
+import { pollUntil } from '../aws/poll.js';
 import type { Clock } from '../clock.js';
 import { notProvisioned } from './settings.js';
 
@@ -28,25 +28,20 @@ export async function waitForReady(
   o: WaitOptions,
 ): Promise<EnvironmentDescription> {
   const started = o.clock.now();
-  for (;;) {
-    if (o.signal?.aborted) {
-      throw new InterruptedError(`Stopped waiting for ${ref.environment}; its update goes on.`, {
-        hint: `Watch it with "lsvc status --env ${ref.envName} --watch".`,
-      });
-    }
-    const env = await findEnvironment(eb, ref.application, ref.environment);
-    if (!env) throw notProvisioned(ref.envName, ref.environment);
-    const elapsed = o.clock.now() - started;
-    o.onStatus?.(env, elapsed);
-    if (env.Status === 'Ready') return env;
-    if (elapsed >= o.timeoutMs) {
-      throw new TimeoutError(
-        `Timed out after ${Math.round(elapsed / 1000)} s waiting for ${ref.environment} to be Ready (it is ${env.Status ?? 'unknown'}).`,
-        {
-          hint: `The update may still be running: watch it with "lsvc status --env ${ref.envName} --watch".`,
-        },
-      );
-    }
-    await o.clock.sleep(o.pollMs, o.signal);
-  }
+  return pollUntil({
+    what: `${ref.environment} to be Ready`,
+    clock: o.clock,
+    pollMs: o.pollMs,
+    timeoutMs: o.timeoutMs,
+    signal: o.signal,
+    check: async () => {
+      const env = await findEnvironment(eb, ref.application, ref.environment);
+      if (!env) throw notProvisioned(ref.envName, ref.environment);
+      o.onStatus?.(env, o.clock.now() - started);
+      return env;
+    },
+    done: (env) => env.Status === 'Ready',
+    describe: (env) => `it is ${env.Status ?? 'unknown'}`,
+    rerun: `watch it with "lsvc status --env ${ref.envName} --watch".`,
+  });
 }

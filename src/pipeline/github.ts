@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-iam';
 
 import { ConfigError } from '../errors.js';
-import { send } from '../provision/aws.js';
+import { send } from '../aws/call.js';
 import {
   GITHUB_OIDC_HOST,
   GITHUB_OIDC_URL,

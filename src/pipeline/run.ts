@@ -8,7 +8,7 @@ import { partitionOf } from '../aws/iam.js';
 import { pipelineNames, resourceNames, type ResourceNames } from '../aws/names.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
-import { send, sendOrMissing } from '../provision/aws.js';
+import { send, sendOrMissing } from '../aws/call.js';
 import { ensureAll, type EnsureOptions } from './ensure.js';
 import { githubResources } from './github.js';
 import { buildRolePolicy, pipelineRolePolicy, serviceTrust, type PolicyInput } from './policies.js';

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-codepipeline';
 
 import { ConfigError } from '../errors.js';
-import { send, sendOrMissing } from '../provision/aws.js';
+import { send, sendOrMissing } from '../aws/call.js';
 import type { Paint } from '../ui.js';
 import { deployStage } from './resources/pipeline.js';
 

@@ -8,7 +8,7 @@ import { partitionOf } from '../aws/iam.js';
 import type { ResourceNames } from '../aws/names.js';
 import type { ResolvedEnvironment } from '../config/schema.js';
 import { runSteps, type ProgressOptions, type Step } from '../progress.js';
-import { send } from './aws.js';
+import { send } from '../aws/call.js';
 import { alarms } from './resources/alarms.js';
 import { databaseSecret, rdsInstance } from './resources/database.js';
 import { ebApplication } from './resources/eb-application.js';
@@ -19,7 +19,7 @@ import { cacheSubnetGroup, dbSubnetGroup, securityGroup } from './resources/netw
 import { cacheParameterGroup, redisReplicationGroup } from './resources/redis.js';
 import { emailSubscription, snsTopic } from './resources/sns.js';
 import type { Inspection, PlanRow, ProvisionClients, ProvisionContext, Resource, Timing } from './types.js';
-import { realTiming } from './wait.js';
+import { InterruptedError } from '../errors.js';
 
 export interface ProvisionInput {
   service: string;
@@ -192,3 +192,26 @@ function applySteps(
   flushWaits();
   return steps;
 }
+
+/** The real clock for provision's waits: 15 s polls; sleeps end early (InterruptedError) on Ctrl-C. */
+export const realTiming = (): Timing => ({
+  sleep: (ms, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(new InterruptedError());
+        return;
+      }
+      const timer = setTimeout(resolve, ms);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          reject(new InterruptedError());
+        },
+        { once: true },
+      );
+    }),
+  now: () => Date.now(),
+  pollMs: 15_000,
+  timeoutMs: { database: 45 * 60_000, redis: 45 * 60_000, environment: 30 * 60_000, iam: 60_000 },
+});

@@ -14,6 +14,7 @@ import type { STSClient } from '@aws-sdk/client-sts';
 
 import type { ArnScope } from '../aws/iam.js';
 import type { ResourceNames } from '../aws/names.js';
+import type { Clock } from '../clock.js';
 import type { ResolvedEnvironment } from '../config/schema.js';
 import type { StepContext } from '../progress.js';
 
@@ -59,13 +60,29 @@ export interface PlanRow {
 }
 
 /** Waits, clocks and limits: injectable so tests run in milliseconds. */
-export interface Timing {
-  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  now: () => number;
+export interface Timing extends Pick<Clock, 'now' | 'sleep'> {
   /** Between two describe calls while waiting. */
   pollMs: number;
   /** Give up waiting (exit 7) after this long; the change goes on in AWS. */
   timeoutMs: { database: number; redis: number; environment: number; iam: number };
+}
+
+/** How a provision wait goes on after a timeout or Ctrl-C (the change goes on in AWS). */
+export const PROVISION_RERUN = 'run "lsvc provision" again to pick up where it stopped.';
+
+/** The poller's waiting settings (src/aws/poll.ts) for a provision step. */
+export function waitingIn(timing: Timing, step: StepContext | undefined) {
+  return {
+    clock: timing,
+    pollMs: timing.pollMs,
+    signal: step?.signal,
+    output: step
+      ? (line: string) => {
+          step.output(line);
+        }
+      : undefined,
+    rerun: PROVISION_RERUN,
+  };
 }
 
 export interface DatabaseSecretValue {

@@ -1,11 +1,11 @@
-// The read-only AWS calls behind `lsvc status`, one function per source. Each returns plain data
-// (src/status/types.ts) or null when the resource does not exist; credential and permission
-// failures throw AwsError (exit 5) naming the action; any other failure is returned as a Failed
-// result so that one broken source shows as "unknown" instead of hiding the rest of the screen.
+// The read-only AWS calls behind `lsvc status`, one function per source, through send
+// (src/aws/call.ts). Each returns plain data (src/status/types.ts) or null when the resource does
+// not exist; credential and permission failures throw (exit 5) naming the action; any other
+// failure (unreachable, throttled, an AWS refusal) is returned as a Failed result, so that one
+// broken source shows as "could not read" instead of hiding the rest of the screen.
 import { GetMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeEnvironmentHealthCommand,
-  DescribeEnvironmentsCommand,
   DescribeInstancesHealthCommand,
   type ApplicationMetrics,
   type DescribeEnvironmentHealthCommandOutput,
@@ -22,9 +22,11 @@ import {
 } from '@aws-sdk/client-elasticache';
 import { DescribeDBInstancesCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
 
-import { AwsError } from '../errors.js';
-import { asAwsError } from '../aws/clients.js';
 import { describeAlarmsByPrefix } from '../aws/alarms.js';
+import { send, sendOrMissing } from '../aws/call.js';
+import { findEnvironment } from '../aws/eb.js';
+import { AwsAnswerError, AwsCallError, classifyAwsError, errorName } from '../aws/errors.js';
+import { LsvcError } from '../errors.js';
 import type { AlarmStatus, DatabaseStatus, InstanceStatus, RedisStatus, TrafficMetrics } from './types.js';
 
 export interface StatusClients {
@@ -41,24 +43,24 @@ export async function settle<T>(action: string, fn: () => Promise<T>): Promise<S
   try {
     return { ok: true, value: await fn() };
   } catch (error) {
-    if (error instanceof AwsError) throw error;
-    const mapped = asAwsError(error, action);
-    if (mapped !== error) throw mapped;
-    if ((error as { name?: string } | null)?.name === 'InsufficientPrivilegesException') {
-      throw new AwsError(`Access denied: ${action} needs permissions these credentials lack.`, {
-        hint: 'See "lsvc iam-policy" for everything lsvc needs, or use another --profile.',
-        cause: error,
-      });
-    }
-    return { ok: false, error, action };
+    const failure = classifyAwsError(error, { action });
+    if (failure instanceof AwsCallError && (failure.kind === 'credentials' || failure.kind === 'permission'))
+      throw failure;
+    return { ok: false, error: failure, action };
   }
 }
 
-export function errorName(error: unknown): string {
-  return (error as { name?: string } | null)?.name ?? '';
+/** Could the source not be reached at all (network, timeout, throttling), rather than refused? */
+export function isUnreachable(error: unknown): boolean {
+  return error instanceof AwsCallError && (error.kind === 'connectivity' || error.kind === 'throttling');
 }
 
+export { errorName };
+
 export function errorMessage(error: unknown): string {
+  // AWS's own words for a refusal; lsvc's line for the rest (could not reach...).
+  if (error instanceof AwsAnswerError) return errorMessage(error.cause);
+  if (error instanceof LsvcError) return error.message;
   const e = error as { name?: string; message?: string } | null;
   // The first line only: the SDK adds lines of advice to deserialization errors.
   const message = (e?.message ?? String(error)).split('\n')[0]?.trim() ?? '';
@@ -73,17 +75,7 @@ export async function readEnvironment(
   application: string,
   environment: string,
 ): Promise<EnvironmentDescription | null> {
-  const out = await eb.send(
-    new DescribeEnvironmentsCommand({
-      ApplicationName: application,
-      EnvironmentNames: [environment],
-      IncludeDeleted: false,
-    }),
-  );
-  // Matched by name too: emulators (moto) ignore the filters and list every environment.
-  return (
-    out.Environments?.find((e) => e.EnvironmentName === environment && e.Status !== 'Terminated') ?? null
-  );
+  return (await findEnvironment(eb, application, environment)) ?? null;
 }
 
 /** EB answers this for a missing environment, and for one without enhanced health. */
@@ -101,7 +93,9 @@ export async function readEnvironmentHealth(
   environment: string,
 ): Promise<DescribeEnvironmentHealthCommandOutput | null> {
   try {
-    return await eb.send(
+    return await send(
+      'elasticbeanstalk',
+      eb,
       new DescribeEnvironmentHealthCommand({ EnvironmentName: environment, AttributeNames: ['All'] }),
     );
   } catch (error) {
@@ -119,7 +113,9 @@ export async function readInstancesHealth(
   let token: string | undefined;
   try {
     for (let page = 0; page < 20; page++) {
-      const out = await eb.send(
+      const out = await send(
+        'elasticbeanstalk',
+        eb,
         new DescribeInstancesHealthCommand({
           EnvironmentName: environment,
           AttributeNames: ['All'],
@@ -191,13 +187,10 @@ export async function readAlarms(
 // ---- RDS --------------------------------------------------------------------------------------
 
 export async function readDatabase(rds: RDSClient, id: string): Promise<DBInstance | null> {
-  try {
-    const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
-    return out.DBInstances?.[0] ?? null;
-  } catch (error) {
-    if (errorName(error) === 'DBInstanceNotFoundFault') return null;
-    throw error;
-  }
+  const out = await sendOrMissing('rds', rds, new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }), [
+    'DBInstanceNotFoundFault',
+  ]);
+  return out?.DBInstances?.[0] ?? null;
 }
 
 const GB = 1024 ** 3;
@@ -208,7 +201,9 @@ export async function readFreeStorageGb(
   id: string,
   now: number,
 ): Promise<number | null> {
-  const out = await cloudwatch.send(
+  const out = await send(
+    'cloudwatch',
+    cloudwatch,
     new GetMetricDataCommand({
       StartTime: new Date(now - 30 * 60_000),
       EndTime: new Date(now),
@@ -257,26 +252,26 @@ export async function readReplicationGroup(
   elasticache: ElastiCacheClient,
   id: string,
 ): Promise<ReplicationGroup | null> {
-  try {
-    const out = await elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }));
-    return out.ReplicationGroups?.[0] ?? null;
-  } catch (error) {
-    if (errorName(error) === 'ReplicationGroupNotFoundFault') return null;
-    throw error;
-  }
+  const out = await sendOrMissing(
+    'elasticache',
+    elasticache,
+    new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }),
+    ['ReplicationGroupNotFoundFault'],
+  );
+  return out?.ReplicationGroups?.[0] ?? null;
 }
 
 export async function readCacheCluster(
   elasticache: ElastiCacheClient,
   id: string,
 ): Promise<CacheCluster | null> {
-  try {
-    const out = await elasticache.send(new DescribeCacheClustersCommand({ CacheClusterId: id }));
-    return out.CacheClusters?.[0] ?? null;
-  } catch (error) {
-    if (errorName(error) === 'CacheClusterNotFoundFault') return null;
-    throw error;
-  }
+  const out = await sendOrMissing(
+    'elasticache',
+    elasticache,
+    new DescribeCacheClustersCommand({ CacheClusterId: id }),
+    ['CacheClusterNotFoundFault'],
+  );
+  return out?.CacheClusters?.[0] ?? null;
 }
 
 /**

@@ -2,7 +2,6 @@
 // binary where moto answers (ECR, Elastic Beanstalk environments), and the S3 upload of a bundle
 // in-process. moto has no CreateStorageLocation, application versions, events or health: those
 // are covered with aws-sdk-client-mock (deploy.test.ts).
-import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -17,37 +16,20 @@ import { objectSha256, uploadIfChanged } from '../../src/aws/s3.js';
 import { makeS3Client } from '../../src/aws/s3.js';
 import { buildBundle } from '../../src/bundle/index.js';
 import { removeDir, runCli, tempDir } from '../support/cli.js';
+import { ensureMoto, MOTO_ENV, MOTO_REGION, uniqueSuffix, useMotoEnv } from '../support/moto.js';
 
-const ENDPOINT = 'http://127.0.0.1:4566';
-const MOTO = {
-  AWS_ENDPOINT_URL: ENDPOINT,
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  AWS_REGION: 'us-east-1',
-};
+const MOTO = MOTO_ENV;
 // moto's state is shared with other suites: names unique to this run.
-const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
+const suffix = uniqueSuffix();
 const SERVICE = `d-bundle-${suffix}`;
-const target = { region: 'us-east-1' };
-
-async function motoUp(): Promise<boolean> {
-  try {
-    await fetch(ENDPOINT, { signal: AbortSignal.timeout(2000) });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const target = { region: MOTO_REGION };
 
 let dir: string;
-const saved: Record<string, string | undefined> = {};
+let restoreEnv: () => void = () => undefined;
 beforeAll(async () => {
-  if (!(await motoUp())) execFileSync('/work/shared/testbed/aws-up', { stdio: 'inherit', timeout: 600_000 });
+  await ensureMoto();
   // The in-process clients read the same variables the CLI does.
-  for (const [k, v] of Object.entries(MOTO)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
+  restoreEnv = useMotoEnv();
   dir = await tempDir('lsvc-bundle-moto-');
   await writeFile(
     join(dir, 'lsvc.yml'),
@@ -55,10 +37,7 @@ beforeAll(async () => {
   );
 }, 600_000);
 afterAll(async () => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) Reflect.deleteProperty(process.env, k);
-    else process.env[k] = v;
-  }
+  restoreEnv();
   await removeDir(dir);
 });
 

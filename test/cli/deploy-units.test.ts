@@ -13,7 +13,7 @@ import { uploadIfChanged } from '../../src/aws/s3.js';
 import { newlyFiring } from '../../src/deploy/alarms.js';
 import { budgeted, CallBudget } from '../../src/deploy/budget.js';
 import { VirtualClock } from '../../src/clock.js';
-import { formatDuration, parseDuration } from '../../src/deploy/duration.js';
+import { formatDuration, parseDuration } from '../../src/duration.js';
 import { releaseDescription, shaFromDescription, versionOf } from '../../src/deploy/git-info.js';
 import { readGitState } from '../../src/git.js';
 import { formatEvent } from '../../src/deploy/report.js';

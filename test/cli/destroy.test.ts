@@ -23,7 +23,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 
 import Destroy from '../../commands/destroy.js';
 import { resourceNames } from '../../src/aws/names.js';
-import type { DestroyClients } from '../../src/destroy/aws.js';
+import type { DestroyClients } from '../../src/destroy/clients.js';
 import { finalSnapshotName, type DestroyTarget } from '../../src/destroy/plan.js';
 import { destroy, type DestroyDeps } from '../../src/destroy/run.js';
 import type { Step } from '../../src/progress.js';
@@ -470,7 +470,8 @@ describe('lsvc destroy: AWS refusals', () => {
     const { d } = deps(prompter('billing-api-staging'));
     await expect(destroy(d, target, options)).rejects.toMatchObject({
       exitCode: 1,
-      message: 'AWS answered ConcurrentAccessException: The specified SNS topic is being modified.',
+      message:
+        'AWS answered sns:DeleteTopic with ConcurrentAccessException: The specified SNS topic is being modified.',
       hint: 'The steps before this one are done; run "lsvc destroy --env staging" again to go on.',
     });
   });

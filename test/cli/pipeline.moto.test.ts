@@ -3,7 +3,6 @@
 // and the codepipeline provider's artifact bucket and CodeBuild role, created then unchanged.
 // moto has no CodeConnections; CodeBuild, CodePipeline and EventBridge are covered with
 // aws-sdk-client-mock (pipeline.test.ts).
-import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -21,36 +20,19 @@ import { pipelineRole } from '../../src/pipeline/resources/roles.js';
 import { makeContext } from '../../src/pipeline/run.js';
 import type { PipelineClients, PipelineResource } from '../../src/pipeline/types.js';
 import { removeDir, runCli, tempDir } from '../support/cli.js';
+import { ensureMoto, MOTO_ENV, MOTO_REGION, uniqueSuffix, useMotoEnv } from '../support/moto.js';
 
-const ENDPOINT = 'http://127.0.0.1:4566';
-const MOTO = {
-  AWS_ENDPOINT_URL: ENDPOINT,
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  AWS_REGION: 'us-east-1',
-};
+const MOTO = MOTO_ENV;
 // moto's state is shared with other suites: names unique to this run.
-const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
+const suffix = uniqueSuffix();
 const SERVICE = `p-${suffix}`;
-const target = { region: 'us-east-1' };
-
-async function motoUp(): Promise<boolean> {
-  try {
-    await fetch(ENDPOINT, { signal: AbortSignal.timeout(2000) });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const target = { region: MOTO_REGION };
 
 let dir: string;
-const saved: Record<string, string | undefined> = {};
+let restoreEnv: () => void = () => undefined;
 beforeAll(async () => {
-  if (!(await motoUp())) execFileSync('/work/shared/testbed/aws-up', { stdio: 'inherit', timeout: 600_000 });
-  for (const [k, v] of Object.entries(MOTO)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
+  await ensureMoto();
+  restoreEnv = useMotoEnv();
   dir = await tempDir('lsvc-pipeline-moto-');
   await writeFile(
     join(dir, 'lsvc.yml'),
@@ -58,10 +40,7 @@ beforeAll(async () => {
   );
 }, 600_000);
 afterAll(async () => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) Reflect.deleteProperty(process.env, k);
-    else process.env[k] = v;
-  }
+  restoreEnv();
   await removeDir(dir);
 });
 

@@ -8,6 +8,8 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { MOTO_URL } from '../support/moto.js';
+
 export const AL2023_DOCKER = '64bit Amazon Linux 2023 v4.10.0 running Docker';
 
 export interface GapProxy {
@@ -65,7 +67,7 @@ function actionOf(req: IncomingMessage, body: string): string {
   return new URLSearchParams(body).get('Action') ?? `${req.method ?? ''} ${req.url ?? ''}`;
 }
 
-export async function startGapProxy(moto = 'http://127.0.0.1:4566'): Promise<GapProxy> {
+export async function startGapProxy(moto = MOTO_URL): Promise<GapProxy> {
   const actions: string[] = [];
   const upstream = new URL(moto);
   const server = createServer((req, res) => {

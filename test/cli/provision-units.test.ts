@@ -19,7 +19,8 @@ import {
 } from '../../src/provision/resources/eb-environment.js';
 import { makePaint } from '../../src/ui.js';
 import { InterruptedError } from '../../src/errors.js';
-import { pollUntil } from '../../src/provision/wait.js';
+import { pollUntil } from '../../src/aws/poll.js';
+import { waitingIn } from '../../src/provision/types.js';
 
 const config = resolveConfig(
   {
@@ -279,9 +280,8 @@ describe('waiting', () => {
     const s = step();
     const result = await pollUntil({
       what: 'x',
-      timing: timing(),
+      ...waitingIn(timing(), s.ctx),
       timeoutMs: 60_000,
-      step: s.ctx,
       check: async () => states.shift() ?? 'gone',
       done: (v) => v === 'available',
       describe: (v) => `status: ${v}`,
@@ -294,7 +294,7 @@ describe('waiting', () => {
   it('stops on a failed state with the hint', async () => {
     const error = await pollUntil({
       what: 'x',
-      timing: timing(),
+      ...waitingIn(timing(), undefined),
       timeoutMs: 60_000,
       check: async () => 'create-failed',
       done: () => false,
@@ -314,9 +314,8 @@ describe('waiting', () => {
     const s = step(abort.signal);
     const error = await pollUntil({
       what: 'RDS instance shop-staging',
-      timing: timing(),
+      ...waitingIn(timing(), s.ctx),
       timeoutMs: 60_000,
-      step: s.ctx,
       check: async () => {
         abort.abort();
         return 'creating';
@@ -329,7 +328,7 @@ describe('waiting', () => {
     expect(error).toMatchObject({
       message: 'Stopped waiting for RDS instance shop-staging.',
       exitCode: 130,
-      hint: expect.stringMatching(/AWS goes on with it/),
+      hint: 'AWS goes on with it; run "lsvc provision" again to pick up where it stopped.',
     });
   });
 });

@@ -6,7 +6,6 @@
 // - The built binary, --dry-run, through a recording proxy in front of moto: a plan of creates and
 //   only read-only calls on the wire.
 // moto's state is shared by everyone: every run uses its own service name.
-import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -34,26 +33,18 @@ import { resolveConfig } from '../../src/config/resolve.js';
 import { provision, type ProvisionResult } from '../../src/provision/run.js';
 import type { ProvisionClients } from '../../src/provision/types.js';
 import { removeDir, runCli, tempDir } from '../support/cli.js';
+import { ensureMoto, MOTO_REGION, MOTO_SDK, MOTO_URL, uniqueSuffix } from '../support/moto.js';
 import { fastTiming, FakeAccount, mockAccount, mutating } from './provision-fake-aws.js';
 import { AL2023_DOCKER, type GapProxy, motoJson, startGapProxy, withGaps } from './provision-moto-gaps.js';
 
-const MOTO = 'http://127.0.0.1:4566';
-const REGION = 'us-east-1';
-const sdk = { region: REGION, endpoint: MOTO, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
-const stamp = Date.now().toString(36);
-
-async function motoUp(): Promise<boolean> {
-  try {
-    await fetch(MOTO, { signal: AbortSignal.timeout(2000) });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const MOTO = MOTO_URL;
+const REGION = MOTO_REGION;
+const sdk = MOTO_SDK;
+const stamp = uniqueSuffix();
 
 const dirs: string[] = [];
 beforeAll(async () => {
-  if (!(await motoUp())) execFileSync('/work/shared/testbed/aws-up', { stdio: 'ignore', timeout: 600_000 });
+  await ensureMoto();
 }, 600_000);
 afterAll(async () => {
   for (const d of dirs) await removeDir(d);

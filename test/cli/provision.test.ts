@@ -566,6 +566,6 @@ describe('lsvc provision: failures', () => {
     expect((error as TimeoutError).message).toMatch(
       /^Timed out after 45m\d\ds waiting for RDS instance shop-staging to be available \(status: creating\)\.$/,
     );
-    expect((error as TimeoutError).hint).toMatch(/run "lsvc provision" again to continue/);
+    expect((error as TimeoutError).hint).toMatch(/run "lsvc provision" again to pick up where it stopped\.$/);
   });
 });

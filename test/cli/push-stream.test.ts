@@ -290,11 +290,19 @@ describe('ECR (aws-sdk-client-mock)', () => {
     });
   });
 
-  it('anything else is one clear line (exit 1), not "a bug in lsvc"', async () => {
+  it('a refused connection is exit 5 (connectivity), naming the action', async () => {
     ecr.on(DescribeRepositoriesCommand).rejects(new Error('connect ECONNREFUSED 127.0.0.1:4566'));
     await expect(findRepository(client(), 'billing-api', where)).rejects.toMatchObject({
+      exitCode: 5,
+      message: 'Could not reach ecr (ecr:DescribeRepositories): connection refused.',
+    });
+  });
+
+  it('anything else is one clear line (exit 1), not "a bug in lsvc"', async () => {
+    ecr.on(DescribeRepositoriesCommand).rejects(new Error('the socket said something odd'));
+    await expect(findRepository(client(), 'billing-api', where)).rejects.toMatchObject({
       exitCode: 1,
-      message: 'ECR request failed (ecr:DescribeRepositories): connect ECONNREFUSED 127.0.0.1:4566',
+      message: 'ECR request failed (ecr:DescribeRepositories): the socket said something odd',
     });
   });
 

@@ -1,7 +1,6 @@
 // `lsvc logs` and `lsvc status` through the built binary against moto (../shared/testbed/aws-up):
 // real SDK clients, real HTTP, AWS_ENDPOINT_URL. moto's state is shared: every run uses its own
 // service name.
-import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -20,33 +19,15 @@ import {
 
 import type { StatusReport } from '../../src/status/types.js';
 import { removeDir, runCli, tempDir } from '../support/cli.js';
+import { ensureMoto, MOTO_ENV, MOTO_SDK, uniqueSuffix } from '../support/moto.js';
 
-const ENDPOINT = 'http://127.0.0.1:4566';
-const AWS_ENV = {
-  AWS_ENDPOINT_URL: ENDPOINT,
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  AWS_REGION: 'us-east-1',
-};
-const sdk = {
-  region: 'us-east-1',
-  endpoint: ENDPOINT,
-  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-};
-const service = `s-moto-${Date.now().toString(36)}`;
-
-async function motoUp(): Promise<boolean> {
-  try {
-    await fetch(ENDPOINT, { signal: AbortSignal.timeout(2000) });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const AWS_ENV = MOTO_ENV;
+const sdk = MOTO_SDK;
+const service = `s-moto-${uniqueSuffix()}`;
 
 let dir: string;
 beforeAll(async () => {
-  if (!(await motoUp())) execFileSync('/work/shared/testbed/aws-up', { stdio: 'ignore', timeout: 600_000 });
+  await ensureMoto();
   dir = await tempDir('lsvc-moto-');
   await writeFile(
     join(dir, 'lsvc.yml'),

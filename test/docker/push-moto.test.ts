@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-ecr';
 
 import { type CliResult, isolatedGitEnv, removeDir, runCli, tempDir } from '../support/cli.js';
+import { MOTO_ENV, MOTO_SDK, MOTO_URL, motoUp } from '../support/moto.js';
 import { snapshotBinary } from './build-binary.js';
 
 const exec = promisify(execFile);
@@ -24,18 +25,8 @@ const runId = randomBytes(3).toString('hex');
 const LABEL = `lsvc.test-run=${runId}`;
 const service = `lsvcm-${runId}`;
 const MINUTE = 60_000;
-const MOTO = {
-  AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  AWS_REGION: 'us-east-1',
-  AWS_EC2_METADATA_DISABLED: 'true',
-};
-const moto = new ECRClient({
-  region: 'us-east-1',
-  endpoint: MOTO.AWS_ENDPOINT_URL,
-  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-});
+const MOTO = MOTO_ENV;
+const moto = new ECRClient(MOTO_SDK);
 
 const cleanup: string[] = [];
 const repositories: string[] = [];
@@ -63,8 +54,7 @@ async function createRepository(name: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  const up = await fetch(MOTO.AWS_ENDPOINT_URL, { signal: AbortSignal.timeout(3000) }).catch(() => undefined);
-  if (!up) throw new Error('moto is not running on 127.0.0.1:4566: run ../shared/testbed/aws-up');
+  if (!(await motoUp())) throw new Error(`moto is not running on ${MOTO_URL}: run ../shared/testbed/aws-up`);
   const bin = await snapshotBinary();
   cleanup.push(bin.dir);
   wrap = bin.wrap;

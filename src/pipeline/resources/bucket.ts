@@ -10,7 +10,8 @@ import {
 
 import { resourceTags } from '../../aws/names.js';
 import { AwsError } from '../../errors.js';
-import { awsFailure, send } from '../../provision/aws.js';
+import { send } from '../../aws/call.js';
+import { classifyAwsError } from '../../aws/errors.js';
 import type { PipelineContext, PipelineResource } from '../types.js';
 
 export const ARTIFACT_DAYS = 30;
@@ -34,7 +35,7 @@ async function bucketState(ctx: PipelineContext, bucket: string): Promise<'mine'
         cause: error,
       });
     }
-    throw awsFailure(error, 's3:ListBucket');
+    throw classifyAwsError(error, { action: 's3:ListBucket' });
   }
 }
 

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-codestar-connections';
 
 import { ConfigError } from '../../errors.js';
-import { send, sendOrMissing } from '../../provision/aws.js';
+import { send, sendOrMissing } from '../../aws/call.js';
 import type { PipelineContext, PipelineResource } from '../types.js';
 
 const PREFIX = 'codestar-connections';

@@ -12,7 +12,7 @@ import {
 import { GetTopicAttributesCommand, SetTopicAttributesCommand } from '@aws-sdk/client-sns';
 
 import { samePolicy } from '../../aws/iam.js';
-import { send, sendOrMissing } from '../../provision/aws.js';
+import { send, sendOrMissing } from '../../aws/call.js';
 import type { PipelineContext, PipelineResource } from '../types.js';
 
 const STATEMENT_ID = 'lsvc-pipeline-failures';

@@ -9,7 +9,7 @@ import {
   UpdatePipelineCommand,
 } from '@aws-sdk/client-codepipeline';
 
-import { sendOrMissing, send } from '../../provision/aws.js';
+import { sendOrMissing, send } from '../../aws/call.js';
 import { differences, PENDING } from '../../provision/diff.js';
 import type { PipelineContext, PipelineResource } from '../types.js';
 import { artifactBucketName } from './bucket.js';

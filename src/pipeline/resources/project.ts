@@ -8,7 +8,7 @@ import {
   UpdateProjectCommand,
 } from '@aws-sdk/client-codebuild';
 
-import { send } from '../../provision/aws.js';
+import { send } from '../../aws/call.js';
 import { differences, PENDING } from '../../provision/diff.js';
 import type { PipelineContext, PipelineResource } from '../types.js';
 import { retryWhileRolePropagates } from './propagation.js';

@@ -9,7 +9,7 @@ import {
 
 import { decodePolicyDocument, type PolicyDocument, samePolicy } from '../../aws/iam.js';
 import { resourceTags } from '../../aws/names.js';
-import { send, sendOrMissing } from '../../provision/aws.js';
+import { send, sendOrMissing } from '../../aws/call.js';
 import { ROLE_POLICY_NAME, type ServiceTrust } from '../policies.js';
 import type { PipelineContext, PipelineResource } from '../types.js';
 

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 
 import { alarmDefinitions, alarmDifferences, alarmNamePrefix } from '../../aws/alarms.js';
-import { send } from '../aws.js';
+import { send } from '../../aws/call.js';
 import { PENDING } from '../diff.js';
 import { envTags } from '../tags.js';
 import type { ProvisionContext, Resource } from '../types.js';

@@ -22,12 +22,13 @@ import {
 } from '../../aws/rds.js';
 import { describeSecret, readJsonSecret } from '../../aws/secrets.js';
 import { LsvcError } from '../../errors.js';
-import { send } from '../aws.js';
+import { send } from '../../aws/call.js';
 import { change } from '../diff.js';
 import { generatePassword } from '../password.js';
 import { envTags } from '../tags.js';
-import type { DatabaseSecretValue, ProvisionContext, Resource } from '../types.js';
-import { pollUntil } from '../wait.js';
+import type { StepContext } from '../../progress.js';
+import { type DatabaseSecretValue, type ProvisionContext, type Resource, waitingIn } from '../types.js';
+import { pollUntil } from '../../aws/poll.js';
 
 /** Production databases keep deletion protection even when lsvc.yml forgets it. */
 export function wantsDeletionProtection(ctx: Pick<ProvisionContext, 'environment'>): boolean {
@@ -164,12 +165,11 @@ export function rdsInstance(ctx: ProvisionContext): Resource {
   const settings = ctx.environment.database;
   const settle = {
     title: `Wait for RDS instance ${id} (several minutes)`,
-    run: async (c: ProvisionContext, step: Parameters<typeof pollUntil>[0]['step']) => {
+    run: async (c: ProvisionContext, step: StepContext | undefined) => {
       const db = await pollUntil({
         what: `RDS instance ${id} to be available`,
-        timing: c.timing,
+        ...waitingIn(c.timing, step),
         timeoutMs: c.timing.timeoutMs.database,
-        step,
         check: () => describeDbInstance(rds, id),
         done: (d) => d?.DBInstanceStatus === 'available' && Boolean(d.Endpoint?.Address),
         failed: (d) =>

@@ -7,7 +7,7 @@ import {
   type ApplicationResourceLifecycleConfig,
 } from '@aws-sdk/client-elastic-beanstalk';
 
-import { send } from '../aws.js';
+import { send } from '../../aws/call.js';
 import { change } from '../diff.js';
 import { serviceTags } from '../tags.js';
 import type { ProvisionContext, Resource } from '../types.js';

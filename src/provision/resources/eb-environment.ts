@@ -20,11 +20,12 @@ import { databaseName, databaseUrl } from '../../aws/rds.js';
 import { secretKeyReference } from '../../aws/secrets.js';
 import { LsvcError } from '../../errors.js';
 import type { StepContext } from '../../progress.js';
-import { isErrorNamed, send } from '../aws.js';
+import { send } from '../../aws/call.js';
+import { isErrorNamed } from '../../aws/errors.js';
 import { change, PENDING } from '../diff.js';
 import { envTags } from '../tags.js';
-import type { Known, ProvisionContext, Resource } from '../types.js';
-import { pollUntil } from '../wait.js';
+import { type Known, type ProvisionContext, type Resource, waitingIn } from '../types.js';
+import { pollUntil } from '../../aws/poll.js';
 
 export const LOG_RETENTION_DAYS = 30;
 
@@ -322,9 +323,8 @@ async function waitReady(
   try {
     return await pollUntil({
       what,
-      timing: ctx.timing,
+      ...waitingIn(ctx.timing, step),
       timeoutMs: ctx.timing.timeoutMs.environment,
-      step,
       check: async () => {
         const env = await describeEnvironment(ctx);
         polls++;

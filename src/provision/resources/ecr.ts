@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-ecr';
 
 import { samePolicy } from '../../aws/iam.js';
-import { send, sendOrMissing } from '../aws.js';
+import { send, sendOrMissing } from '../../aws/call.js';
 import { change } from '../diff.js';
 import { serviceTags } from '../tags.js';
 import type { ProvisionContext, Resource } from '../types.js';

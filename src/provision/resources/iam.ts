@@ -21,10 +21,10 @@ import {
   trustPolicy,
 } from '../../aws/iam.js';
 import { LsvcError } from '../../errors.js';
-import { send, sendOrMissing } from '../aws.js';
+import { send, sendOrMissing } from '../../aws/call.js';
 import { envTags, serviceTags } from '../tags.js';
-import type { ProvisionContext, Resource } from '../types.js';
-import { pollUntil } from '../wait.js';
+import { type ProvisionContext, type Resource, waitingIn } from '../types.js';
+import { pollUntil } from '../../aws/poll.js';
 
 const NO_SUCH_ENTITY = ['NoSuchEntityException', 'NoSuchEntity'];
 
@@ -156,7 +156,7 @@ export function instanceProfile(ctx: ProvisionContext): Resource {
     run: async (c: ProvisionContext) => {
       await pollUntil({
         what: `instance profile ${name}`,
-        timing: c.timing,
+        ...waitingIn(c.timing, undefined),
         timeoutMs: c.timing.timeoutMs.iam,
         check: () =>
           sendOrMissing(

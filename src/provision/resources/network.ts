@@ -16,7 +16,7 @@ import {
 import { allowsFromGroup, findSecurityGroup } from '../../aws/ec2.js';
 import { REDIS_PORT } from '../../aws/elasticache.js';
 import { databasePort } from '../../aws/rds.js';
-import { send, sendOrMissing } from '../aws.js';
+import { send, sendOrMissing } from '../../aws/call.js';
 import { change, PENDING, sameValue } from '../diff.js';
 import { envTags } from '../tags.js';
 import type { Inspection, ProvisionContext, Resource } from '../types.js';

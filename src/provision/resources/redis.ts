@@ -21,11 +21,12 @@ import {
 } from '../../aws/elasticache.js';
 import { engineVersionSatisfies } from '../../aws/rds.js';
 import { LsvcError } from '../../errors.js';
-import { send, sendOrMissing } from '../aws.js';
+import { send, sendOrMissing } from '../../aws/call.js';
 import { change } from '../diff.js';
 import { envTags } from '../tags.js';
-import type { ProvisionContext, Resource } from '../types.js';
-import { pollUntil } from '../wait.js';
+import type { StepContext } from '../../progress.js';
+import { type ProvisionContext, type Resource, waitingIn } from '../types.js';
+import { pollUntil } from '../../aws/poll.js';
 
 export const EVICTION_POLICY = 'noeviction';
 
@@ -110,12 +111,11 @@ export function redisReplicationGroup(ctx: ProvisionContext): Resource {
   const paramGroup = parameterGroupName(id, settings.engineVersion);
   const settle = {
     title: `Wait for Redis ${id} (several minutes)`,
-    run: async (c: ProvisionContext, step: Parameters<typeof pollUntil>[0]['step']) => {
+    run: async (c: ProvisionContext, step: StepContext | undefined) => {
       const group = await pollUntil({
         what: `Redis ${id} to be available`,
-        timing: c.timing,
+        ...waitingIn(c.timing, step),
         timeoutMs: c.timing.timeoutMs.redis,
-        step,
         check: () => describeReplicationGroup(elasticache, id),
         done: (g) => g?.Status === 'available' && Boolean(primaryEndpoint(g).host),
         failed: (g) => (g?.Status === 'create-failed' ? `Redis ${id} failed to create.` : undefined),

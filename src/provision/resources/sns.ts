@@ -3,7 +3,7 @@
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 
 import { findTopicArn, isPendingConfirmation, listSubscriptions } from '../../aws/sns.js';
-import { send } from '../aws.js';
+import { send } from '../../aws/call.js';
 import { envTags } from '../tags.js';
 import type { ProvisionContext, Resource } from '../types.js';
 
