@@ -44,6 +44,7 @@ describe('commands', () => {
       'dev:ps',
       'doctor',
       'env:list',
+      'fleet:list',
       'iam-policy',
       'logs',
       'pipeline:init',
