@@ -2,7 +2,7 @@
 // (src/status/types.ts) or null when the resource does not exist; credential and permission
 // failures throw AwsError (exit 5) naming the action; any other failure is returned as a Failed
 // result so that one broken source shows as "unknown" instead of hiding the rest of the screen.
-import { GetMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeEnvironmentHealthCommand,
   DescribeEnvironmentsCommand,
@@ -198,39 +198,6 @@ export async function readDatabase(rds: RDSClient, id: string): Promise<DBInstan
     if (errorName(error) === 'DBInstanceNotFoundFault') return null;
     throw error;
   }
-}
-
-const GB = 1024 ** 3;
-
-/** The latest FreeStorageSpace datapoint in GB (optional: null when there is none). */
-export async function readFreeStorageGb(
-  cloudwatch: CloudWatchClient,
-  id: string,
-  now: number,
-): Promise<number | null> {
-  const out = await cloudwatch.send(
-    new GetMetricDataCommand({
-      StartTime: new Date(now - 30 * 60_000),
-      EndTime: new Date(now),
-      ScanBy: 'TimestampDescending',
-      MetricDataQueries: [
-        {
-          Id: 'free',
-          MetricStat: {
-            Metric: {
-              Namespace: 'AWS/RDS',
-              MetricName: 'FreeStorageSpace',
-              Dimensions: [{ Name: 'DBInstanceIdentifier', Value: id }],
-            },
-            Period: 300,
-            Stat: 'Minimum',
-          },
-        },
-      ],
-    }),
-  );
-  const latest = out.MetricDataResults?.[0]?.Values?.[0];
-  return latest === undefined ? null : round(latest / GB, 1);
 }
 
 export function databaseStatus(db: DBInstance, freeStorageGb: number | null): DatabaseStatus {
