@@ -23,7 +23,7 @@ Exit codes: 0 listed (also with warning rows); 3 an invalid lsvc-fleet.yml (file
 
     const inventory = await readInventory(await loadWorkspace(process.cwd()));
     for (const line of renderInventory(inventory, this.ui.paint)) this.ui.info(line);
-    for (const warning of inventoryWarnings(inventory)) this.ui.warn(warning);
+    for (const warning of inventoryWarnings(inventory.services)) this.ui.warn(warning);
     return inventory;
   }
 }

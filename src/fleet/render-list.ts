@@ -33,6 +33,6 @@ export function renderInventory(inv: Inventory, paint: Paint): string[] {
 }
 
 /** The warning lines (stderr) for rows that are not services. */
-export function inventoryWarnings(inv: Pick<Inventory, 'services'>): string[] {
-  return inv.services.filter((s) => s.warning).map((s) => `${s.path}: ${s.warning ?? ''}`);
+export function inventoryWarnings(rows: { path: string; warning?: string | null | undefined }[]): string[] {
+  return rows.filter((s) => s.warning).map((s) => `${s.path}: ${s.warning ?? ''}`);
 }

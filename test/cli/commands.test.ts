@@ -45,6 +45,8 @@ describe('commands', () => {
       'doctor',
       'env:list',
       'fleet:list',
+      'fleet:status',
+      'fleet:upgrade',
       'iam-policy',
       'logs',
       'pipeline:init',
