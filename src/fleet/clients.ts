@@ -7,7 +7,7 @@ import { clientCache, makeStatusClients } from '../status/clients.js';
 import type { StatusClients } from '../status/sources.js';
 
 /** AWS calls in flight at most, per region and profile. */
-export const CALLS_IN_FLIGHT = 96;
+export const CALLS_IN_FLIGHT = 160;
 
 export interface FleetClients {
   clientsFor: (target: AwsClientTarget) => Promise<StatusClients>;

@@ -2,7 +2,7 @@
 // conflicted, a dirty, a mid-merge and an up-to-date service; the user's checkout never changes.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -181,9 +181,5 @@ describe('lsvc fleet upgrade', () => {
       outcome: 'skipped',
       reason: 'branch lsvc/upgrade-2.0.0 exists already (merge it, or delete it to upgrade again)',
     });
-    await writeFile(
-      join(fleet.dir('search'), 'README.md'),
-      await readFile(join(fleet.dir('search'), 'README.md')),
-    );
   });
 });
