@@ -44,6 +44,8 @@ Exit code: 0 when every environment shown is healthy, 6 when one is not (the scr
     const { makeStatusClients, clientCache } = await import('../src/status/clients.js');
     const { renderReport } = await import('../src/status/render.js');
     const { systemClock } = await import('../src/clock.js');
+    const { charsetFor } = await import('../src/status/sparkline.js');
+    const { terminalWidth } = await import('../src/ui.js');
 
     const config = await loadServiceConfig(process.cwd());
     const envNames = this.flags.env
@@ -53,7 +55,12 @@ Exit code: 0 when every environment shown is healthy, 6 when one is not (the scr
     const clientsFor = clientCache(makeStatusClients);
     const read = () => readStatus(planned, clientsFor, systemClock);
     const render = (report: Awaited<ReturnType<typeof read>>) =>
-      renderReport(report, { paint: this.ui.paint, now: systemClock.now() });
+      renderReport(report, {
+        paint: this.ui.paint,
+        now: systemClock.now(),
+        width: terminalWidth(process.stdout, process.env),
+        charset: charsetFor(process.env),
+      });
 
     if (this.flags.watch) {
       const stop = new AbortController();

@@ -79,3 +79,10 @@ export const silentUi: Ui = {
   warn: () => undefined,
   debug: () => undefined,
 };
+
+/** Columns to lay text out in: the terminal's, else COLUMNS, else 100 (piped output has no width). */
+export function terminalWidth(stream: { columns?: number; isTTY?: boolean }, env: NodeJS.ProcessEnv): number {
+  if (stream.isTTY && stream.columns) return stream.columns;
+  const fromEnv = Number(env.COLUMNS);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 100;
+}

@@ -28,6 +28,9 @@ export const ENHANCED_HEALTH_METRICS = [
   'InstancesDegraded',
 ] as const;
 
+/** Per-instance enhanced-health metrics: the CPU sparkline of `lsvc status` (src/status/metrics.ts). */
+export const ENHANCED_HEALTH_INSTANCE_METRICS = ['CPUIdle'] as const;
+
 /** The queue the template's worker reports the backlog of (service-template/src/jobs). */
 export const BACKLOG_QUEUE = 'notes';
 

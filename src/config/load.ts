@@ -48,6 +48,29 @@ export async function readConfigFile(file: string, cwd = process.cwd()): Promise
 
 /** Parse lsvc.yml text (pure: tests call this directly). `label` is the file name used in errors. */
 export function parseServiceConfig(text: string, label = CONFIG_FILE): ServiceConfigInput {
+  return parseYamlFile(text, label, serviceConfigSchema, {
+    notAMap: 'must be a map of settings (service, region, environments, ...)',
+    hint: 'See "lsvc.yml reference" in the lsvc README for every setting and its default.',
+  });
+}
+
+export interface YamlFileOptions {
+  /** The message when the file is not a map at all. */
+  notAMap: string;
+  /** The hint of an error that brings none of its own (where the README documents the file). */
+  hint: string;
+}
+
+/**
+ * Parse and validate a YAML file of lsvc's (lsvc.yml, lsvc-fleet.yml) against its schema; every
+ * problem names the file, line, column and key, with "did you mean" for an unknown key.
+ */
+export function parseYamlFile<S extends z.ZodType>(
+  text: string,
+  label: string,
+  schema: S,
+  opts: YamlFileOptions,
+): z.infer<S> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: true });
   const at = (offset: number) => lineCounter.linePos(offset);
@@ -56,7 +79,7 @@ export function parseServiceConfig(text: string, label = CONFIG_FILE): ServiceCo
   if (syntax) {
     const { line, col } = at(syntax.pos[0]);
     const message = (syntax.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
-    throw configError(label, [
+    throw configError(label, opts.hint, [
       {
         line,
         col,
@@ -69,35 +92,38 @@ export function parseServiceConfig(text: string, label = CONFIG_FILE): ServiceCo
 
   const data: unknown = doc.toJS() ?? {};
   if (typeof data !== 'object' || Array.isArray(data) || data === null) {
-    throw configError(label, [
-      { line: 1, col: 1, key: '', message: 'must be a map of settings (service, region, environments, ...)' },
-    ]);
+    throw configError(label, opts.hint, [{ line: 1, col: 1, key: '', message: opts.notAMap }]);
   }
-  const result = serviceConfigSchema.safeParse(data, { reportInput: true });
+  const result = schema.safeParse(data, { reportInput: true });
   if (result.success) return result.data;
 
-  const problems = result.error.issues.flatMap((issue) => describeIssue(issue, doc, at));
+  const problems = result.error.issues.flatMap((issue) => describeIssue(issue, schema, doc, at));
   // "servce: unknown key; did you mean service?" already explains "service: is required".
   const explained = new Set(problems.map((p) => p.suggests).filter((k) => k !== undefined));
   const shown = problems.filter((p) => !(p.missing && explained.has(p.key)));
   shown.sort((a, b) => a.line - b.line || a.col - b.col);
-  throw configError(label, shown);
+  throw configError(label, opts.hint, shown);
 }
 
-function configError(label: string, problems: ConfigProblem[]): ConfigError {
+function configError(label: string, defaultHint: string, problems: ConfigProblem[]): ConfigError {
   const line = (p: ConfigProblem) => `${label}:${p.line}:${p.col}: ${p.key ? `${p.key}: ` : ''}${p.message}`;
   const [first, ...rest] = problems;
   if (!first) return new ConfigError(`${label} is not valid.`);
   return new ConfigError(line(first), {
     details: rest.map(line),
-    hint: first.hint ?? 'See "lsvc.yml reference" in the lsvc README for every setting and its default.',
+    hint: first.hint ?? defaultHint,
   });
 }
 
 type Path = (string | number)[];
 type Locate = (offset: number) => { line: number; col: number };
 
-function describeIssue(issue: z.core.$ZodIssue, doc: Document, at: Locate): ConfigProblem[] {
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  schema: z.ZodType,
+  doc: Document,
+  at: Locate,
+): ConfigProblem[] {
   const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
   const problem = (
     p: Path,
@@ -113,7 +139,7 @@ function describeIssue(issue: z.core.$ZodIssue, doc: Document, at: Locate): Conf
 
   switch (issue.code) {
     case 'unrecognized_keys': {
-      const allowed = allowedKeysAt(serviceConfigSchema, path);
+      const allowed = allowedKeysAt(schema, path);
       return issue.keys.map((key) => {
         const guess = didYouMean(key, allowed);
         return {
@@ -148,6 +174,17 @@ function describeIssue(issue: z.core.$ZodIssue, doc: Document, at: Locate): Conf
       if (input === undefined)
         return [{ ...problem(path, `is required (${article(issue.expected)})`), missing: true }];
       return [problem(path, `must be ${article(issue.expected)}, not ${describe(input)}`)];
+    }
+    case 'invalid_union': {
+      // Text or a map (a list entry of lsvc-fleet.yml): name what each form expects.
+      const input = (issue as { input?: unknown }).input;
+      const expected = issue.errors
+        .map((branch) => branch[0])
+        .flatMap((first) => (first?.code === 'invalid_type' ? [article(first.expected)] : []));
+      if (expected.length === issue.errors.length) {
+        return [problem(path, `must be ${expected.join(' or ')}, not ${describe(input)}`)];
+      }
+      return [problem(path, issue.errors[0]?.[0]?.message ?? issue.message)];
     }
     case 'too_small': {
       if (issue.origin === 'string') return [problem(path, 'must not be empty')];
@@ -218,7 +255,13 @@ export function allowedKeysAt(schema: z.ZodType, path: Path): string[] {
     if (current instanceof z.ZodObject)
       current = unwrap((current.shape as Record<string, z.ZodType>)[String(seg)]);
     else if (current instanceof z.ZodRecord) current = unwrap(current.valueType as z.ZodType);
+    else if (current instanceof z.ZodArray) current = unwrap(current.element as z.ZodType);
     else return [];
+    // A list entry that is text or a map: the keys are those of the map.
+    if (current instanceof z.ZodUnion) {
+      current = (current.options as z.ZodType[]).find((o) => unwrap(o) instanceof z.ZodObject);
+      current = unwrap(current);
+    }
   }
   return current instanceof z.ZodObject ? Object.keys(current.shape) : [];
 }

@@ -23,8 +23,10 @@ const serviceName = z.string().superRefine((value, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: `is not a valid service name: ${problem}` });
 });
 
-const region = pattern(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as eu-west-1');
-const profile = z.string().min(1);
+export const regionSetting = pattern(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as eu-west-1');
+export const profileSetting = z.string().min(1);
+const region = regionSetting;
+const profile = profileSetting;
 
 const database = z.strictObject({
   engine: z.enum(DATABASE_ENGINES),

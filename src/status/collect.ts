@@ -11,7 +11,6 @@ import {
   readDatabase,
   readEnvironment,
   readEnvironmentHealth,
-  readFreeStorageGb,
   readInstancesHealth,
   readRedis,
   settle,
@@ -19,6 +18,7 @@ import {
   type StatusClients,
   trafficOf,
 } from './sources.js';
+import { lastMinutes, type MetricRange, readMetrics } from './metrics.js';
 import type { EnvironmentStatus, StatusReport } from './types.js';
 
 export interface StatusTarget {
@@ -38,6 +38,8 @@ function urlOf(env: { CNAME?: string | undefined; EndpointURL?: string | undefin
 
 export interface CollectOptions {
   now: () => number;
+  /** The metrics' time range and period (default: the last hour, one point a minute). */
+  metricRange?: MetricRange;
 }
 
 /** Alarm prefix of an environment, and those of its siblings that start with it. */
@@ -61,7 +63,7 @@ export async function collectEnvironmentStatus(
 ): Promise<EnvironmentStatus> {
   const { names } = target;
   const prefix = names.alarm('');
-  const [env, health, instances, alarms, database, freeStorage, redis] = await Promise.all([
+  const [env, health, instances, alarms, database, metrics, redis] = await Promise.all([
     settle('elasticbeanstalk:DescribeEnvironments', () =>
       readEnvironment(clients.eb, names.application, names.environment),
     ),
@@ -75,8 +77,14 @@ export async function collectEnvironmentStatus(
       readAlarms(clients.cloudwatch, prefix, target.excludeAlarmPrefixes),
     ),
     settle('rds:DescribeDBInstances', () => readDatabase(clients.rds, names.database)),
-    // Optional: storage used is nice to have, never a reason to fail.
-    readFreeStorageGb(clients.cloudwatch, names.database, opts.now()).catch(() => null),
+    // Metrics (and the database's free storage) are good to see, never a reason to fail.
+    settle('cloudwatch:GetMetricData', () =>
+      readMetrics(
+        clients.cloudwatch,
+        { service: names.application, names },
+        opts.metricRange ?? lastMinutes(opts.now()),
+      ),
+    ).catch((error: unknown) => ({ ok: false as const, error, action: 'cloudwatch:GetMetricData' })),
     settle('elasticache:DescribeReplicationGroups', () => readRedis(clients.elasticache, names.redis)),
   ]);
 
@@ -106,6 +114,8 @@ export async function collectEnvironmentStatus(
   const instanceList = provisioned ? (enhanced(instances, 'instance health') ?? []) : [];
   const instanceStatuses = instanceList.map(instanceStatus).sort((a, b) => a.id.localeCompare(b.id));
   const db = value(database, 'the database');
+  if (!metrics.ok) notes.push(`metrics unavailable (${metrics.action}): ${errorMessage(metrics.error)}`);
+  const series = metrics.ok ? metrics.value : null;
   const version = description?.VersionLabel ?? null;
   // When the running version reached the instances; the environment's last update otherwise.
   const deployTimes = instanceStatuses
@@ -127,8 +137,9 @@ export async function collectEnvironmentStatus(
     traffic: healthOut?.ApplicationMetrics ? trafficOf(healthOut.ApplicationMetrics) : null,
     instances: instanceStatuses,
     alarms: value(alarms, 'the alarms') ?? [],
-    database: db ? databaseStatus(db, freeStorage) : null,
+    database: db ? databaseStatus(db, series?.freeStorageGb ?? null) : null,
     redis: value(redis, 'Redis'),
+    metrics: provisioned ? series : null,
     healthy: false,
     problems,
     notes,

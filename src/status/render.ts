@@ -1,6 +1,7 @@
 // The status screen: one block per environment, coloured by health, widths from plain text so
 // that colour codes never break the alignment.
 import type { Paint } from '../ui.js';
+import { type Charset, describeRange, metricLines } from './sparkline.js';
 import { formatAge, formatDateTime } from './time.js';
 import type {
   AlarmStatus,
@@ -15,6 +16,10 @@ export interface RenderOptions {
   now: number;
   /** IANA zone for dates; the machine's own when undefined. */
   timeZone?: string | undefined;
+  /** Terminal columns: the metric sparklines are left out when they do not fit (default 100). */
+  width?: number | undefined;
+  /** Block characters or the ASCII ramp for the sparklines (default: unicode). */
+  charset?: Charset | undefined;
 }
 
 type Colour = (text: string) => string;
@@ -116,6 +121,13 @@ function alarmLines(alarms: AlarmStatus[], o: RenderOptions): string[] {
   return out;
 }
 
+function metricsBlock(m: NonNullable<EnvironmentStatus['metrics']>, o: RenderOptions): string[] {
+  const { paint } = o;
+  const spark = metricLines(m, { paint, charset: o.charset ?? 'unicode', width: o.width ?? 100 });
+  const title = `${label(paint, 'Metrics')}${paint.dim(describeRange(m))}`;
+  return spark ? [title, ...spark] : [`${label(paint, 'Metrics')}${paint.dim('hidden (narrow terminal)')}`];
+}
+
 export function renderEnvironment(s: EnvironmentStatus, o: RenderOptions): string[] {
   const { paint } = o;
   const verdict = s.healthy ? paint.green('healthy') : paint.red('unhealthy');
@@ -140,6 +152,7 @@ export function renderEnvironment(s: EnvironmentStatus, o: RenderOptions): strin
       const window = s.traffic.windowSeconds ? paint.dim(` (last ${s.traffic.windowSeconds} s)`) : '';
       lines.push(`${label(paint, 'Traffic')}${trafficLine(s.traffic)}${window}`);
     }
+    if (s.metrics) lines.push(...metricsBlock(s.metrics, o));
     lines.push(
       `${label(paint, 'Instances')}${s.instances.length ? String(s.instances.length) : 'no details'}`,
     );

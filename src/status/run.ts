@@ -56,9 +56,11 @@ export async function readStatus(
   return collectReport(withClients, { now: clock.now });
 }
 
-export interface WatchOptions {
-  read: () => Promise<StatusReport>;
-  render: (report: StatusReport) => string[];
+export interface WatchOptions<R extends { checkedAt: string } = StatusReport> {
+  read: () => Promise<R>;
+  render: (report: R) => string[];
+  /** What must change for a new block (piped) or JSON line: states, not moving numbers. */
+  fingerprint?: (report: R) => string;
   write: (text: string) => void;
   /** Redraw in place (a terminal) or print a new block only when something changed. */
   isTTY: boolean;
@@ -72,8 +74,11 @@ export interface WatchOptions {
 const CLEAR = '\x1b[H\x1b[2J';
 
 /** Refresh until `signal` aborts (Ctrl-C); returns the last report (its health is the exit code). */
-export async function watchStatus(o: WatchOptions): Promise<StatusReport | undefined> {
-  let last: StatusReport | undefined;
+export async function watchStatus<R extends { checkedAt: string } = StatusReport>(
+  o: WatchOptions<R>,
+): Promise<R | undefined> {
+  const printOf = o.fingerprint ?? (fingerprint as unknown as (report: R) => string);
+  let last: R | undefined;
   let shown = '';
   // A function, not the property: the signal changes during the awaits below.
   const stopped = () => o.signal.aborted;
@@ -81,7 +86,7 @@ export async function watchStatus(o: WatchOptions): Promise<StatusReport | undef
     const report = await o.read();
     if (stopped()) break;
     last = report;
-    const print = fingerprint(report);
+    const print = printOf(report);
     const seconds = Math.round(o.intervalMs / 1000);
     if (o.json) {
       if (print !== shown) o.write(`${JSON.stringify(report)}\n`);

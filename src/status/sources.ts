@@ -3,7 +3,7 @@
 // not exist; credential and permission failures throw (exit 5) naming the action; any other
 // failure (unreachable, throttled, an AWS refusal) is returned as a Failed result, so that one
 // broken source shows as "could not read" instead of hiding the rest of the screen.
-import { GetMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeEnvironmentHealthCommand,
   DescribeInstancesHealthCommand,
@@ -191,41 +191,6 @@ export async function readDatabase(rds: RDSClient, id: string): Promise<DBInstan
     'DBInstanceNotFoundFault',
   ]);
   return out?.DBInstances?.[0] ?? null;
-}
-
-const GB = 1024 ** 3;
-
-/** The latest FreeStorageSpace datapoint in GB (optional: null when there is none). */
-export async function readFreeStorageGb(
-  cloudwatch: CloudWatchClient,
-  id: string,
-  now: number,
-): Promise<number | null> {
-  const out = await send(
-    'cloudwatch',
-    cloudwatch,
-    new GetMetricDataCommand({
-      StartTime: new Date(now - 30 * 60_000),
-      EndTime: new Date(now),
-      ScanBy: 'TimestampDescending',
-      MetricDataQueries: [
-        {
-          Id: 'free',
-          MetricStat: {
-            Metric: {
-              Namespace: 'AWS/RDS',
-              MetricName: 'FreeStorageSpace',
-              Dimensions: [{ Name: 'DBInstanceIdentifier', Value: id }],
-            },
-            Period: 300,
-            Stat: 'Minimum',
-          },
-        },
-      ],
-    }),
-  );
-  const latest = out.MetricDataResults?.[0]?.Values?.[0];
-  return latest === undefined ? null : round(latest / GB, 1);
 }
 
 export function databaseStatus(db: DBInstance, freeStorageGb: number | null): DatabaseStatus {

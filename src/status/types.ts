@@ -1,5 +1,6 @@
 // The shape `lsvc status` works with, and prints under --json. Every field is present (null when
 // unknown) so that scripts can rely on the keys.
+import type { EnvironmentMetrics } from './metrics.js';
 
 export interface TrafficMetrics {
   /** Requests per second over the window EB reports (usually the last 10 s). */
@@ -82,6 +83,8 @@ export interface EnvironmentStatus {
   alarms: AlarmStatus[];
   database: DatabaseStatus | null;
   redis: RedisStatus | null;
+  /** The last hour (or the range asked for) of requests, 5xx, p99, CPU and backlog; null when unread. */
+  metrics: EnvironmentMetrics | null;
   healthy: boolean;
   /** Why the environment is not healthy (empty when it is). */
   problems: string[];

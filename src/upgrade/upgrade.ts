@@ -84,7 +84,8 @@ export async function checkUpgrade(o: Omit<UpgradeOptions, 'dryRun'>): Promise<U
   return checkOf(record, target);
 }
 
-function checkOf(record: TemplateRecord, target: TemplateVersion): UpgradeCheck {
+/** What --check says, for a template version already loaded (the fleet loads each source once). */
+export function checkOf(record: TemplateRecord, target: TemplateVersion): UpgradeCheck {
   return {
     current: record.template.version,
     latest: target.version,

@@ -250,6 +250,8 @@ describe('lsvc provision: empty account', () => {
     ).toMatchObject({
       CloudWatchMetrics: {
         Environment: { ApplicationRequests5xx: 60, ApplicationLatencyP99: 60, InstancesSevere: 60 },
+        // The CPU sparkline of lsvc status (100 - CPUIdle, averaged over the instances).
+        Instance: { CPUIdle: 60 },
       },
     });
     expect(get('aws:elasticbeanstalk:command', 'DeploymentPolicy')).toBe('AllAtOnce');

@@ -175,6 +175,8 @@ describe('lsvc status against moto', () => {
     expect(env?.notes).toEqual([
       expect.stringMatching(/^enhanced health unavailable \(elasticbeanstalk:DescribeEnvironmentHealth\): /),
       expect.stringMatching(/^instance health unavailable \(elasticbeanstalk:DescribeInstancesHealth\): /),
+      // moto has no CloudWatch metrics either: the sparklines are left out, the rest still shows.
+      expect.stringMatching(/^metrics unavailable \(cloudwatch:GetMetricData\): /),
     ]);
 
     const human = await lsvc(['status', '--env', 'staging']);

@@ -458,6 +458,7 @@ describe('lsvc status (the command)', () => {
         'alarms',
         'database',
         'redis',
+        'metrics',
         'healthy',
         'problems',
         'notes',

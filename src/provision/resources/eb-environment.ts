@@ -14,7 +14,7 @@ import {
   UpdateEnvironmentCommand,
 } from '@aws-sdk/client-elastic-beanstalk';
 
-import { ENHANCED_HEALTH_METRICS } from '../../aws/alarms.js';
+import { ENHANCED_HEALTH_INSTANCE_METRICS, ENHANCED_HEALTH_METRICS } from '../../aws/alarms.js';
 import { redisUrl } from '../../aws/elasticache.js';
 import { databaseName, databaseUrl } from '../../aws/rds.js';
 import { secretKeyReference } from '../../aws/secrets.js';
@@ -57,6 +57,7 @@ export function healthConfigDocument(): string {
     Version: 1,
     CloudWatchMetrics: {
       Environment: Object.fromEntries(ENHANCED_HEALTH_METRICS.map((m) => [m, 60])),
+      Instance: Object.fromEntries(ENHANCED_HEALTH_INSTANCE_METRICS.map((m) => [m, 60])),
     },
   });
 }

@@ -1,0 +1,49 @@
+// Template drift across the fleet: each service's recorded template version against what its
+// template source holds now. Each source (builtin, a team's template folder) is read once, however
+// many services were made from it.
+import { LsvcError } from '../errors.js';
+import { readTemplateRecord } from '../template/record.js';
+import { loadTemplate, type SourceOptions, type TemplateVersion } from '../upgrade/source.js';
+import { checkOf } from '../upgrade/upgrade.js';
+
+export interface TemplateDrift {
+  version: string;
+  /** The version the source holds now; null when the source could not be read. */
+  latest: string | null;
+  /** The source has changes the service lacks (compared by content hash, as lsvc upgrade does). */
+  upgradeAvailable: boolean;
+  source: string;
+  /** Why `latest` is unknown (source folder gone, invalid manifest). */
+  error: string | null;
+}
+
+export type TemplateReader = (serviceDir: string) => Promise<TemplateDrift | null>;
+
+/** A reader with its own cache of sources; null for a service without .lsvc/template.json. */
+export function templateReader(o: SourceOptions): TemplateReader {
+  const sources = new Map<string, Promise<TemplateVersion | undefined>>();
+  const load = (source: string) => {
+    let t = sources.get(source);
+    if (!t) {
+      t = loadTemplate(source, o);
+      sources.set(source, t);
+    }
+    return t;
+  };
+  return async (dir) => {
+    const record = await readTemplateRecord(dir).catch(() => null);
+    if (!record) return null;
+    const { version, source } = record.template;
+    try {
+      const target = await load(source);
+      if (!target) {
+        return { version, latest: null, upgradeAvailable: false, source, error: 'template folder not found' };
+      }
+      const check = checkOf(record, target);
+      return { version, latest: check.latest, upgradeAvailable: !check.upToDate, source, error: null };
+    } catch (error) {
+      const message = error instanceof LsvcError ? error.message : String(error);
+      return { version, latest: null, upgradeAvailable: false, source, error: message };
+    }
+  };
+}

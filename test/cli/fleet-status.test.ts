@@ -1,0 +1,240 @@
+// `lsvc fleet status` over a workspace of real services (lsvc init), AWS through client mocks that
+// answer per environment: healthy ones, one in ALARM, one unreadable, throttling on the way.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  DescribeEnvironmentHealthCommand,
+  DescribeEnvironmentsCommand,
+  DescribeEventsCommand,
+  DescribeInstancesHealthCommand,
+  ElasticBeanstalkClient,
+} from '@aws-sdk/client-elastic-beanstalk';
+import {
+  DescribeCacheClustersCommand,
+  DescribeReplicationGroupsCommand,
+  ElastiCacheClient,
+} from '@aws-sdk/client-elasticache';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { mockClient } from 'aws-sdk-client-mock';
+
+import FleetStatusCommand from '../../commands/fleet/status.js';
+import { fakeClock } from '../../src/clock.js';
+import { fleetClients } from '../../src/fleet/clients.js';
+import { collectFleetStatus, type FleetStatus } from '../../src/fleet/status.js';
+import { templateReader } from '../../src/fleet/templates.js';
+import { loadWorkspace } from '../../src/fleet/workspace.js';
+import { renderFleetStatus } from '../../src/fleet/render-status.js';
+import { makePaint } from '../../src/ui.js';
+import { type FleetFixture, makeFleet } from './fleet-fixtures.js';
+import {
+  alarm,
+  cacheCluster,
+  database,
+  environment,
+  environmentHealth,
+  instance,
+  minutesAgo,
+  named,
+  NOW,
+  replicationGroup,
+  runCommand,
+} from './status-fixtures.js';
+
+const eb = mockClient(ElasticBeanstalkClient);
+const cw = mockClient(CloudWatchClient);
+const rds = mockClient(RDSClient);
+const ec = mockClient(ElastiCacheClient);
+
+let fleet: FleetFixture;
+beforeAll(async () => {
+  fleet = await makeFleet([
+    { name: 'billing-api' },
+    { name: 'orders' },
+    { name: 'search', parent: 'platform' },
+  ]);
+});
+afterAll(async () => {
+  await fleet.cleanup();
+});
+
+const envOf = (input: { EnvironmentName?: string; EnvironmentNames?: string[] }) =>
+  input.EnvironmentName ?? input.EnvironmentNames?.[0] ?? '';
+const idOf = (id: string | undefined) => id ?? '';
+
+/** Every environment healthy; `over` changes answers per EB environment name. */
+function answers(over: { unreadable?: string[]; alarmIn?: string[]; throttleHealth?: number } = {}) {
+  let throttles = over.throttleHealth ?? 0;
+  eb.on(DescribeEnvironmentsCommand).callsFake((input: { EnvironmentNames?: string[] }) => {
+    const name = envOf(input);
+    if (over.unreadable?.includes(name)) throw named('ServiceUnavailableException', 'Service is unavailable');
+    return {
+      Environments: [
+        environment({ EnvironmentName: name, ApplicationName: name.replace(/-(staging|production)$/, '') }),
+      ],
+    };
+  });
+  eb.on(DescribeEnvironmentHealthCommand).callsFake((input: { EnvironmentName?: string }) => {
+    if (throttles > 0 && envOf(input) === 'billing-api-staging') {
+      throttles--;
+      throw named('Throttling', 'Rate exceeded');
+    }
+    if (over.unreadable?.includes(envOf(input)))
+      throw named('ServiceUnavailableException', 'Service is unavailable');
+    return environmentHealth({ EnvironmentName: envOf(input) });
+  });
+  eb.on(DescribeInstancesHealthCommand).resolves({ InstanceHealthList: [instance('i-0aaa1111bbbb2222c')] });
+  eb.on(DescribeEventsCommand).callsFake(() => ({
+    Events: [
+      { EventDate: minutesAgo(170), Message: 'Environment update completed successfully.', Severity: 'INFO' },
+      { EventDate: minutesAgo(180), Message: 'Environment update is starting.', Severity: 'INFO' },
+    ],
+  }));
+  cw.on(DescribeAlarmsCommand).callsFake((input: { AlarmNamePrefix?: string }) => {
+    const env = (input.AlarmNamePrefix ?? '').replace(/-$/, '');
+    const firing = over.alarmIn?.includes(env);
+    return {
+      MetricAlarms: ['http-5xx', 'p99-latency'].map((m) =>
+        alarm(m, { AlarmName: `${env}-${m}`, StateValue: firing && m === 'http-5xx' ? 'ALARM' : 'OK' }),
+      ),
+    };
+  });
+  cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+  rds.on(DescribeDBInstancesCommand).callsFake((input: { DBInstanceIdentifier?: string }) => ({
+    DBInstances: [database({ DBInstanceIdentifier: idOf(input.DBInstanceIdentifier) })],
+  }));
+  ec.on(DescribeReplicationGroupsCommand).callsFake((input: { ReplicationGroupId?: string }) => ({
+    ReplicationGroups: [replicationGroup({ ReplicationGroupId: idOf(input.ReplicationGroupId) })],
+  }));
+  ec.on(DescribeCacheClustersCommand).resolves({ CacheClusters: [cacheCluster()] });
+}
+
+beforeEach(() => {
+  for (const m of [eb, cw, rds, ec]) m.reset();
+});
+
+async function collect(env?: string): Promise<{ fleet: FleetStatus; calls: number; throttled: number }> {
+  const ws = await loadWorkspace(fleet.root);
+  const clients = fleetClients({ clock: fakeClock(NOW) });
+  const result = await collectFleetStatus(ws, clients.clientsFor, {
+    env,
+    flags: {},
+    processEnv: { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+    now: () => NOW,
+    templates: templateReader({ builtinDir: '/nonexistent' }),
+  });
+  return { fleet: result, calls: clients.calls(), throttled: clients.throttled() };
+}
+
+const screen = (f: FleetStatus, width = 160) =>
+  renderFleetStatus(f, { paint: makePaint(false), now: NOW, width, charset: 'ascii' }).join('\n');
+
+describe('collectFleetStatus', () => {
+  it('a row per service x environment, every one read; throttling retried, calls counted', async () => {
+    answers({ throttleHealth: 2 });
+    const { fleet: f, calls, throttled } = await collect();
+    expect(f.rows.map((r) => [r.service, r.environment, r.read, r.status?.healthy])).toEqual([
+      ['billing-api', 'staging', 'ok', true],
+      ['billing-api', 'production', 'ok', true],
+      ['orders', 'staging', 'ok', true],
+      ['orders', 'production', 'ok', true],
+      ['search', 'staging', 'ok', true],
+      ['search', 'production', 'ok', true],
+    ]);
+    expect(f.healthy).toBe(true);
+    expect(throttled).toBe(2);
+    // 6 environments x (3 EB describes + events + alarms + metrics + RDS + 2 ElastiCache) + 2 retries.
+    expect(calls).toBe(6 * 9 + 2);
+    expect(f.rows[0]?.lastDeploy).toMatchObject({ outcome: 'deployed', source: 'eb-events' });
+    // One set of clients for the one region and profile: one pool saw every call.
+    expect(f.services.map((s) => [s.path, s.template?.version, s.template?.upgradeAvailable])).toEqual([
+      ['billing-api', '1.0.0', false],
+      ['orders', '1.0.0', false],
+      ['platform/search', '1.0.0', false],
+    ]);
+  });
+
+  it('one unreadable environment keeps its error in its row; the others still read', async () => {
+    answers({ unreadable: ['orders-production'], alarmIn: ['search-staging'] });
+    const { fleet: f } = await collect();
+    const orders = f.rows.find((r) => r.service === 'orders' && r.environment === 'production');
+    expect(orders).toMatchObject({ read: 'failed' });
+    expect(orders?.error).toMatch(
+      /could not read the Elastic Beanstalk environment .*Service is unavailable/,
+    );
+    expect(f.rows.filter((r) => r.read === 'ok')).toHaveLength(5);
+    expect(f.healthy).toBe(false);
+    const text = screen(f);
+    expect(text).toMatch(/\norders +production +unknown +- +- +deployed 2 h ago/);
+    expect(text).toMatch(/\n {2}- could not read the Elastic Beanstalk environment/);
+    expect(text).toMatch(
+      /\nsearch +staging +Green +a1b2c3d4e5f6 +2 h +deployed 2 h ago +1: http-5xx +available +available +1\.0\.0\n {2}- alarm search-staging-http-5xx is in ALARM/,
+    );
+    expect(text).toContain(
+      '3 services, 6 environments: 1 unhealthy (search/staging), 1 could not be read (orders/production).',
+    );
+  });
+
+  it('says "upgrade available" when the template source moved on', async () => {
+    answers();
+    // The later tests do not look at the template.
+    await fleet.releaseV2();
+    const { fleet: f } = await collect('staging');
+    expect(f.rows.map((r) => r.environment)).toEqual(['staging', 'staging', 'staging']);
+    expect(f.services[0]?.template).toMatchObject({
+      version: '1.0.0',
+      latest: '2.0.0',
+      upgradeAvailable: true,
+    });
+    const text = screen(f);
+    expect(text).toMatch(/\nbilling-api +staging +Green .* 1\.0\.0 -> 2\.0\.0\n/);
+    expect(text).toContain(
+      '3 services behind the template (billing-api, orders, search): run lsvc fleet upgrade.',
+    );
+  });
+});
+
+describe('lsvc fleet status (the command)', () => {
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    runCommand(FleetStatusCommand, args, { cwd: fleet.root, env: { ...fleet.env, COLUMNS: '200', ...env } });
+
+  it('exit 6 when one row is unhealthy; --json is the collected object', async () => {
+    answers({ alarmIn: ['orders-staging'] });
+    const r = await run(['--env', 'staging', '--json']);
+    expect(r.code).toBe(6);
+    const f = JSON.parse(r.stdout) as FleetStatus;
+    expect(f.rows).toHaveLength(3);
+    expect(f.rows[1]?.status?.alarms.find((a) => a.state === 'ALARM')?.name).toBe('orders-staging-http-5xx');
+    expect(f.rows[0]?.status?.metrics?.series.map((s) => s.key)).toEqual([
+      'requestsPerMinute',
+      'http5xxPercent',
+      'p99LatencyMs',
+      'cpuPercent',
+      'queueBacklog',
+    ]);
+  });
+
+  it('exit 5 when no row could be read, each with its error; exit 0 when all are healthy', async () => {
+    answers();
+    eb.on(DescribeEnvironmentsCommand).rejects(named('AccessDeniedException', 'not authorized'));
+    const denied = await run(['--env', 'production']);
+    expect(denied.code).toBe(5);
+    expect(denied.stdout).toMatch(
+      /\n {2}- Access denied: elasticbeanstalk:DescribeEnvironments is not allowed/,
+    );
+    expect(denied.stdout).toContain('3 could not be read');
+
+    eb.reset();
+    answers();
+    const ok = await run(['--env', 'production']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('3 services, 3 environments: all healthy.');
+  });
+
+  it('an unknown --env is a usage error naming the ones there are (exit 2)', async () => {
+    const r = await run(['--env', 'prod']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      'Error: No service of the workspace has an environment "prod"; did you mean "production"?',
+    );
+  });
+});
