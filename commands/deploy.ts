@@ -137,6 +137,7 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
           description: releaseDescription(fromGit ? git : undefined, version),
           repositoryUri: repository.uri,
           dirty: fromGit && git.dirty,
+          git: fromGit ? { sha: git.sha, dirty: git.dirty } : undefined,
           rollback: this.flags.rollback,
           detach: this.flags.detach,
           timings,

@@ -7,7 +7,7 @@ export default class Rollback extends BaseCommand<typeof Rollback> {
   static override summary = 'Go back to an earlier version: the deploy flow with an existing version.';
   static override description = `Deploys an application version that already exists (nothing is built or uploaded) and waits, like "lsvc deploy", until the environment is Ready, Green and on that version with no alarm firing during the bake.
 
-Without --to it picks the newest version created before the one the environment runs now, and says which. See the versions with "lsvc releases". If the older version fails too, lsvc goes back to the one that ran (exit 6).
+Without --to it picks the last version that deployed to this environment and passed its bake (from the release records lsvc keeps in AWS: failed, aborted and unfinished deploys are passed over), and says why it picked it. Without records (deploys older than them), the newest version created before the running one that no record calls a failure. --to a version that already runs changes nothing. See the versions and their outcomes with "lsvc releases". If the older version fails too, lsvc goes back to the one that ran (exit 6).
 
 Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 5 AWS credentials or permissions; 3 not provisioned; 2 unknown environment or version; 130 interrupted.`;
   static override examples = [
@@ -18,7 +18,9 @@ Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 5 AWS
   static override enableJsonFlag = true;
   static override flags = {
     env: envFlag({ required: true }),
-    to: Flags.string({ description: 'Version label to go back to (default: the one before the current).' }),
+    to: Flags.string({
+      description: 'Version label to go back to (default: the last one that deployed and passed its bake).',
+    }),
     timeout: Flags.string({
       description: 'How long to wait for the environment to be Ready, Green and on that version.',
       default: '20m',
@@ -54,6 +56,7 @@ Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 5 AWS
         {
           eb: clients.eb,
           cloudwatch: clients.cloudwatch,
+          s3: clients.s3,
           clock: systemClock,
           reporter: commandReporter(this.ui, this.jsonEnabled()),
           signal: interrupt.signal,

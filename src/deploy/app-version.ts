@@ -34,6 +34,8 @@ export interface VersionRequest {
   version: string;
   description: string;
   bundle: Bundle;
+  /** The Elastic Beanstalk storage bucket, when the caller knows it already. */
+  bucket?: string;
   /** Give up waiting for EB to process the bundle at this time (clock ms). */
   deadline: number;
   /** Delay between DescribeApplicationVersions polls for the first 30 s (then grows 1.5x up to 10 s). */
@@ -62,7 +64,7 @@ export async function ensureApplicationVersion(
   for (const label of labels) {
     const existing = await findVersion(eb, req.application, label);
     if (!existing) {
-      const bucket = await storageBucket(eb);
+      const bucket = req.bucket ?? (await storageBucket(eb));
       const key = bundleKey(req.application, label);
       const { uploaded } = await uploadIfChanged(s3, {
         bucket,

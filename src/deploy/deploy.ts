@@ -1,25 +1,28 @@
 // `lsvc deploy` and `lsvc rollback` as plain functions over their clients (tests pass mocks and
-// a VirtualClock): find the environment, get the version ready, roll it out (src/deploy/rollout.ts).
-import type { S3Client } from '@aws-sdk/client-s3';
-
+// a VirtualClock): find the environment, get the version ready, roll it out (src/deploy/rollout.ts),
+// and record the release with its outcome (src/deploy/record.ts).
 import {
   type ApplicationVersionDescription,
   describeVersions,
   findEnvironment,
+  storageBucket,
   versionStatus,
 } from '../aws/eb.js';
 import type { ResourceNames } from '../aws/names.js';
 import { buildBundle } from '../bundle/index.js';
 import { InterruptedError, UsageError } from '../errors.js';
+import { newRelease, type ReleaseRecord } from '../releases/record.js';
+import { lastGoodRelease, type ReleaseStore } from '../releases/store.js';
 import { ensureApplicationVersion } from './app-version.js';
 import { budgeted, CallBudget } from './budget.js';
+import { shaFromDescription } from './git-info.js';
 import type { ImagePublisher } from './image.js';
+import { recorded } from './record.js';
 import type { DeployResult } from './result.js';
 import { rollOut, type RolloutDeps, type RolloutRequest } from './rollout.js';
 import { missingEnvironment, type Timings } from './watch.js';
 
 export interface DeployDeps extends RolloutDeps {
-  s3: S3Client;
   publisher: ImagePublisher;
 }
 
@@ -36,6 +39,8 @@ export interface DeployOptions extends TargetEnvironment {
   repositoryUri: string;
   /** A -dirty version is rebuilt and pushed every time (the tree may have changed since). */
   dirty: boolean;
+  /** The commit it is built from (undefined for a --version not from this tree). */
+  git?: { sha: string; dirty: boolean } | undefined;
   rollback: boolean;
   detach: boolean;
   timings: Timings;
@@ -65,14 +70,18 @@ async function currentEnvironment(deps: RolloutDeps, t: TargetEnvironment) {
 }
 
 /** The same dependencies, their AWS calls capped per minute (one budget for all of them). */
-function withBudget<D extends RolloutDeps & { s3?: S3Client }>(deps: D): D {
+function withBudget<D extends RolloutDeps>(deps: D): D {
   const budget = new CallBudget(deps.clock);
   return {
     ...deps,
     eb: budgeted(deps.eb, budget),
     cloudwatch: budgeted(deps.cloudwatch, budget),
-    ...(deps.s3 ? { s3: budgeted(deps.s3, budget) } : {}),
+    s3: budgeted(deps.s3, budget),
   };
+}
+
+function releaseStore(deps: RolloutDeps, bucket: string): ReleaseStore {
+  return { s3: deps.s3, bucket };
 }
 
 export async function deploy(given: DeployDeps, opts: DeployOptions): Promise<DeployResult> {
@@ -84,6 +93,29 @@ export async function deploy(given: DeployDeps, opts: DeployOptions): Promise<De
   reporter.info(
     `Deploying ${opts.version} to ${opts.names.environment} (running ${previousVersion ?? 'no version yet'}).`,
   );
+  const bucket = await storageBucket(deps.eb);
+  const record = newRelease({
+    service: opts.names.application,
+    environment: opts.envName,
+    kind: 'deploy',
+    version: opts.version,
+    previousVersion,
+    git: opts.git,
+    now: commandStart,
+    env: given.env,
+  });
+  return recorded(deps, releaseStore(deps, bucket), record, () =>
+    deployRecorded(deps, opts, { commandStart, previousVersion, bucket, record }),
+  );
+}
+
+async function deployRecorded(
+  deps: DeployDeps,
+  opts: DeployOptions,
+  at: { commandStart: number; previousVersion: string | undefined; bucket: string; record: ReleaseRecord },
+): Promise<DeployResult> {
+  const { clock, reporter } = deps;
+  const { commandStart, previousVersion } = at;
 
   const image = `${opts.repositoryUri}:${opts.version}`;
   await reporter.step(`Image ${image}`, async (note) => {
@@ -102,6 +134,7 @@ export async function deploy(given: DeployDeps, opts: DeployOptions): Promise<De
       version: opts.version,
       description: opts.description,
       bundle,
+      bucket: at.bucket,
       deadline: clock.now() + opts.timings.timeoutMs,
     });
     note(
@@ -113,6 +146,8 @@ export async function deploy(given: DeployDeps, opts: DeployOptions): Promise<De
   });
   if (previousVersion === version.label)
     reporter.info(`${opts.names.environment} already runs ${version.label}: deploying it again.`);
+  // The label may differ from --version (<version>-<bundle hash>): the record says what runs.
+  at.record.version = version.label;
 
   const request: RolloutRequest = {
     ...baseRequest(opts, opts.timings, commandStart),
@@ -126,7 +161,7 @@ export async function deploy(given: DeployDeps, opts: DeployOptions): Promise<De
 }
 
 export interface RollbackOptions extends TargetEnvironment {
-  /** --to: the version to go back to; default: the one before the current. */
+  /** --to: the version to go back to; default: the last one that deployed and passed its bake. */
   to?: string | undefined;
   detach: boolean;
   timings: Timings;
@@ -139,11 +174,30 @@ const deployable = (v: ApplicationVersionDescription) =>
 export function versionBefore(
   versions: ApplicationVersionDescription[],
   current: string | undefined,
+  avoid: ReadonlySet<string> = new Set(),
 ): ApplicationVersionDescription | undefined {
   const at = versions.findIndex((v) => v.VersionLabel === current);
   const older = at >= 0 ? versions.slice(at + 1) : versions.filter((v) => v.VersionLabel !== current);
-  return older.find(deployable);
+  return older.find((v) => deployable(v) && !avoid.has(v.VersionLabel ?? ''));
 }
+
+/** Where release records are: the bucket of the versions' bundles (no call), else EB's storage bucket. */
+async function recordsBucket(deps: RolloutDeps, versions: ApplicationVersionDescription[]): Promise<string> {
+  const known = versions.find((v) => v.SourceBundle?.S3Bucket)?.SourceBundle?.S3Bucket;
+  return known ?? storageBucket(deps.eb);
+}
+
+const OUTCOME_WORDS: Record<string, string> = {
+  'rolled-back': 'failed, rolled back',
+  failed: 'failed',
+  aborted: 'aborted',
+  interrupted: 'interrupted',
+  'timed-out': 'timed out',
+  'in-progress': 'never finished',
+  detached: 'not watched',
+};
+
+const when = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 
 export async function rollback(given: RolloutDeps, opts: RollbackOptions): Promise<DeployResult> {
   const deps = withBudget(given);
@@ -152,6 +206,8 @@ export async function rollback(given: RolloutDeps, opts: RollbackOptions): Promi
   const env = await currentEnvironment(deps, opts);
   const current = env.VersionLabel;
   const versions = await describeVersions(deps.eb, opts.names.application);
+  const store = releaseStore(deps, await recordsBucket(deps, versions));
+  const where = { service: opts.names.application, environment: opts.envName };
   const recent = versions
     .slice(0, 5)
     .map((v) => v.VersionLabel)
@@ -165,6 +221,17 @@ export async function rollback(given: RolloutDeps, opts: RollbackOptions): Promi
         hint: `Recent versions: ${recent || 'none'}. See "lsvc releases".`,
       });
     }
+    if (opts.to === current) {
+      reporter.info(`${opts.names.environment} already runs ${opts.to}: nothing to do, nothing was changed.`);
+      return {
+        environment: opts.names.environment,
+        version: opts.to,
+        previousVersion: current,
+        outcome: 'unchanged',
+        durationMs: clock.now() - commandStart,
+        events: [],
+      };
+    }
     if (!deployable(target)) {
       throw new UsageError(
         `Application version ${opts.to} cannot be deployed (status ${versionStatus(target)}).`,
@@ -177,37 +244,52 @@ export async function rollback(given: RolloutDeps, opts: RollbackOptions): Promi
       `Rolling back ${opts.names.environment} from ${current ?? 'no version'} to ${opts.to} (--to).`,
     );
   } else {
-    target = versionBefore(versions, current);
-    if (!target) {
-      throw new UsageError(
-        `There is no version older than ${current ?? 'the current one'} to roll back to.`,
-        {
-          hint: 'See "lsvc releases"; pass --to <version> to pick one.',
-        },
+    const { good, skipped } = await lastGoodRelease(store, where, current ? { exclude: [current] } : {});
+    const passedOver = skipped
+      .filter((r) => r.version !== current && OUTCOME_WORDS[r.outcome])
+      .map((r) => `${r.version} (${OUTCOME_WORDS[r.outcome] ?? r.outcome})`)
+      .filter((text, i, all) => all.indexOf(text) === i);
+    target = good ? versions.find((v) => v.VersionLabel === good.version && deployable(v)) : undefined;
+    if (good && target) {
+      reporter.info(
+        `Rolling back ${opts.names.environment} from ${current ?? 'no version'} to ${good.version}: the last release that deployed and passed its bake (${when(good.finishedAt ?? good.startedAt)}, by ${good.by}${good.git ? `, git ${good.git.sha.slice(0, 12)}` : ''}).${passedOver.length ? ` Passed over: ${passedOver.join(', ')}.` : ''} Pass --to to pick another.`,
+      );
+    } else {
+      // No record says which version was good (deploys made before lsvc kept records): the
+      // newest version created before the current one that no record calls a failure.
+      const bad = new Set(skipped.map((r) => r.version));
+      target = versionBefore(versions, current, bad);
+      if (!target) {
+        throw new UsageError(
+          `There is no version older than ${current ?? 'the current one'} to roll back to${bad.size ? ` (the recorded ones did not pass their bake: ${[...bad].join(', ')})` : ''}.`,
+          { hint: 'See "lsvc releases"; pass --to <version> to pick one.' },
+        );
+      }
+      reporter.info(
+        `Rolling back ${opts.names.environment} from ${current ?? 'no version'} to ${target.VersionLabel ?? ''}: no release record says which version last passed its bake, so the newest version created before it (${target.DateCreated?.toISOString() ?? 'unknown date'})${bad.size ? ` that did not fail (${[...bad].join(', ')} did)` : ''}. Pass --to to pick another.`,
       );
     }
-    reporter.info(
-      `Rolling back ${opts.names.environment} from ${current ?? 'no version'} to ${target.VersionLabel ?? ''}: the newest version created before it (${target.DateCreated?.toISOString() ?? 'unknown date'}). Pass --to to pick another.`,
-    );
   }
   const label = target.VersionLabel ?? '';
-  if (label === current) {
-    reporter.info(`${opts.names.environment} already runs ${label}: nothing to do.`);
-    return {
-      environment: opts.names.environment,
-      version: label,
-      previousVersion: label,
-      outcome: 'deployed',
-      durationMs: clock.now() - commandStart,
-      events: [],
-    };
-  }
-  return rollOut(deps, {
-    ...baseRequest(opts, opts.timings, commandStart),
-    label,
-    previousVersion: current,
-    rollback: true,
-    detach: opts.detach,
+  const sha = shaFromDescription(target.Description);
+  const record = newRelease({
+    service: opts.names.application,
+    environment: opts.envName,
     kind: 'rollback',
+    version: label,
+    previousVersion: current,
+    git: sha ? { sha, dirty: (target.Description ?? '').includes(' dirty ') } : undefined,
+    now: commandStart,
+    env: given.env,
   });
+  return recorded(deps, store, record, () =>
+    rollOut(deps, {
+      ...baseRequest(opts, opts.timings, commandStart),
+      label,
+      previousVersion: current,
+      rollback: true,
+      detach: opts.detach,
+      kind: 'rollback',
+    }),
+  );
 }

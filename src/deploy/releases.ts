@@ -1,9 +1,23 @@
-// `lsvc releases`: the application's versions, newest first, with where each one runs.
+// `lsvc releases`: the application's versions, newest first, with where each one runs and how its
+// deploys ended (the release records, src/releases/).
 import type { ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
+import type { S3Client } from '@aws-sdk/client-s3';
 
 import { describeVersions, listEnvironments, versionStatus } from '../aws/eb.js';
+import type { ReleaseRecord } from '../releases/record.js';
+import { listReleaseRecords } from '../releases/store.js';
 import type { Paint } from '../ui.js';
 import { shaFromDescription } from './git-info.js';
+
+/** One deploy (or rollback) of a version to an environment, from its release record. */
+export interface ReleaseDeploy {
+  environment: string;
+  kind: string;
+  outcome: string;
+  startedAt: string;
+  finishedAt: string | null;
+  by: string;
+}
 
 export interface Release {
   version: string;
@@ -13,21 +27,30 @@ export interface Release {
   description: string;
   /** PROCESSED, FAILED, PROCESSING, UNPROCESSED, BUILDING. */
   status: string;
-  /** lsvc environment names (staging...) running this version. */
+  /** lsvc environment names (staging...) running this version: it is live there. */
   environments: string[];
+  /** Its deploys, newest first (those lsvc recorded). */
+  deploys: ReleaseDeploy[];
 }
 
 export interface ReleasesQuery {
   application: string;
   service: string;
+  /** The lsvc.yml environments whose records to read (with --env: that one). */
+  envNames: string[];
   /** Only say where it runs for this lsvc environment. */
   envName?: string | undefined;
+  /** Records per environment to read (newest first). */
+  depth?: number;
 }
 
-export async function listReleases(eb: ElasticBeanstalkClient, q: ReleasesQuery): Promise<Release[]> {
+export async function listReleases(
+  clients: { eb: ElasticBeanstalkClient; s3: S3Client },
+  q: ReleasesQuery,
+): Promise<Release[]> {
   const [versions, environments] = await Promise.all([
-    describeVersions(eb, q.application),
-    listEnvironments(eb, q.application),
+    describeVersions(clients.eb, q.application),
+    listEnvironments(clients.eb, q.application),
   ]);
   const prefix = `${q.service}-`;
   const running = new Map<string, string[]>();
@@ -38,6 +61,23 @@ export async function listReleases(eb: ElasticBeanstalkClient, q: ReleasesQuery)
     if (!env.VersionLabel) continue;
     running.set(env.VersionLabel, [...(running.get(env.VersionLabel) ?? []), short].sort());
   }
+  // The records are in the bucket of the bundles; no versions, no records.
+  const bucket = versions.find((v) => v.SourceBundle?.S3Bucket)?.SourceBundle?.S3Bucket;
+  const records: ReleaseRecord[] = bucket
+    ? (
+        await Promise.all(
+          q.envNames.map((environment) =>
+            listReleaseRecords(
+              { s3: clients.s3, bucket },
+              { service: q.service, environment },
+              { limit: q.depth ?? 30 },
+            ),
+          ),
+        )
+      )
+        .flat()
+        .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
+    : [];
   return versions.map((v) => ({
     version: v.VersionLabel ?? '',
     gitSha: shaFromDescription(v.Description) ?? null,
@@ -45,11 +85,50 @@ export async function listReleases(eb: ElasticBeanstalkClient, q: ReleasesQuery)
     description: v.Description ?? '',
     status: versionStatus(v),
     environments: running.get(v.VersionLabel ?? '') ?? [],
+    deploys: records
+      .filter((r) => r.version === v.VersionLabel)
+      .map((r) => ({
+        environment: r.environment,
+        kind: r.kind,
+        outcome: r.outcome,
+        startedAt: r.startedAt,
+        finishedAt: r.finishedAt,
+        by: r.by,
+      })),
   }));
 }
 
-/** A table: VERSION, GIT, CREATED, RUNNING IN, DESCRIPTION (without the git part, shortened). */
-export function renderReleases(releases: Release[], paint: Paint, width = 120): string[] {
+const OUTCOME_LABEL: Record<string, string> = {
+  deployed: 'deployed',
+  'rolled-back': 'failed, rolled back',
+  failed: 'failed',
+  aborted: 'aborted',
+  interrupted: 'interrupted',
+  'timed-out': 'timed out',
+  'in-progress': 'in progress',
+  detached: 'started (detached)',
+};
+
+/** The last outcome per environment: "staging deployed; production failed, rolled back". */
+function lastOutcomes(r: Release, oneEnvironment: boolean): string {
+  const seen = new Set<string>();
+  const parts: string[] = [];
+  for (const d of r.deploys) {
+    if (seen.has(d.environment)) continue;
+    seen.add(d.environment);
+    const label = OUTCOME_LABEL[d.outcome] ?? d.outcome;
+    parts.push(oneEnvironment ? label : `${d.environment} ${label}`);
+  }
+  return parts.join('; ') || '-';
+}
+
+/** A table: VERSION, GIT, CREATED, RUNNING IN, LAST DEPLOY, DESCRIPTION (shortened). */
+export function renderReleases(
+  releases: Release[],
+  paint: Paint,
+  width = 120,
+  oneEnvironment = false,
+): string[] {
   if (releases.length === 0) return ['No application versions yet: "lsvc deploy --env <name>" makes one.'];
   const rows = releases.map((r) => [
     r.version,
@@ -57,19 +136,21 @@ export function renderReleases(releases: Release[], paint: Paint, width = 120): 
     r.createdAt ? r.createdAt.slice(0, 16).replace('T', ' ') : '-',
     r.environments.join(', ') ||
       (r.status === 'PROCESSED' || r.status === 'UNPROCESSED' ? '-' : r.status.toLowerCase()),
+    lastOutcomes(r, oneEnvironment),
     r.description.replace(/^git [0-9a-f]+( dirty)? · /, ''),
   ]);
-  const header = ['VERSION', 'GIT', 'CREATED (UTC)', 'RUNNING IN', 'DESCRIPTION'];
+  const header = ['VERSION', 'GIT', 'CREATED (UTC)', 'RUNNING IN', 'LAST DEPLOY', 'DESCRIPTION'];
+  const fixed = header.length - 1;
   const widths = header
-    .slice(0, 4)
+    .slice(0, fixed)
     .map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const pad = (cells: string[]) => cells.map((c, i) => (i < 4 ? c.padEnd(widths[i] ?? 0) : c)).join('  ');
+  const pad = (cells: string[]) => cells.map((c, i) => (i < fixed ? c.padEnd(widths[i] ?? 0) : c)).join('  ');
   const room = Math.max(20, width - widths.reduce((a, b) => a + b + 2, 0));
   const cut = (text: string) => (text.length > room ? `${text.slice(0, room - 1)}…` : text);
   return [
     paint.bold(pad(header)),
     ...rows.map((r, i) => {
-      const line = pad([...r.slice(0, 4), cut(r[4] ?? '')]);
+      const line = pad([...r.slice(0, fixed), cut(r[fixed] ?? '')]);
       return releases[i]?.environments.length ? paint.green(line) : line;
     }),
   ];

@@ -1,7 +1,9 @@
 import type { LsvcError } from '../errors.js';
 import type { DeployEvent } from './report.js';
 
-export type Outcome = 'deployed' | 'rolled-back' | 'failed' | 'detached' | 'timeout' | 'interrupted';
+/** unchanged: it already ran that version (rollback --to). aborted: Ctrl-C / SIGTERM aborted the update. */
+export type Outcome =
+  'deployed' | 'rolled-back' | 'failed' | 'detached' | 'timeout' | 'interrupted' | 'aborted' | 'unchanged';
 
 /** What `lsvc deploy --json` / `lsvc rollback --json` print. */
 export interface DeployResult {
@@ -13,6 +15,8 @@ export interface DeployResult {
   events: DeployEvent[];
   /** Why it failed: the trigger, health causes, instance causes, failure events, where the logs are. */
   causes?: string[];
+  /** The version it went back to after the failure (rolled-back). */
+  rolledBackTo?: string | null;
 }
 
 // Which error carries which result: a WeakMap, so the errors stay plain LsvcErrors.

@@ -1,5 +1,7 @@
 // From "the version exists" to "the environment runs it, healthy": wait until Ready, update,
 // watch, and on failure explain why and roll back. Shared by `lsvc deploy` and `lsvc rollback`.
+import type { S3Client } from '@aws-sdk/client-s3';
+
 import { abortEnvironmentUpdate, environmentHealth, instancesHealth } from '../aws/eb.js';
 import { InterruptedError, type LsvcError, TimeoutError, UnhealthyError } from '../errors.js';
 import { firingAlarms } from './alarms.js';
@@ -19,8 +21,12 @@ import {
 } from './watch.js';
 
 export interface RolloutDeps extends WatchDeps {
+  /** The Elastic Beanstalk bucket's client: bundles and release records. */
+  s3: S3Client;
   /** Ctrl-C during the rollout: abort the update? (--yes / no terminal: yes, without asking.) */
   confirmAbort: () => Promise<boolean>;
+  /** The process environment: who deploys, from which CI run (the release record). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RolloutRequest extends EnvironmentRef {
@@ -58,6 +64,7 @@ export async function rollOut(deps: RolloutDeps, req: RolloutRequest): Promise<D
     durationMs: Math.max(0, clock.now() - req.commandStart),
     events: live.feed?.events ?? [],
     ...(causes ? { causes } : {}),
+    ...(outcome === 'rolled-back' ? { rolledBackTo: req.previousVersion ?? null } : {}),
   });
   const fail = <E extends LsvcError>(error: E, outcome: Outcome, causes?: string[]) =>
     withResult(error, result(outcome, causes));
@@ -335,7 +342,7 @@ async function interrupted(
       aborted ? `Deploy interrupted: the update was aborted; ${now}.` : `Deploy interrupted; ${now}.`,
       { hint },
     ),
-    'interrupted',
+    aborted ? 'aborted' : 'interrupted',
   );
 }
 

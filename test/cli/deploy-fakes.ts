@@ -21,7 +21,16 @@ import {
   type SingleInstanceHealth,
   UpdateEnvironmentCommand,
 } from '@aws-sdk/client-elastic-beanstalk';
-import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientResolvedConfig,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
+} from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import { resourceNames } from '../../src/aws/names.js';
@@ -328,23 +337,7 @@ export class FakeEb {
         return { ApplicationVersion: { ...v, readyAt: undefined, failAt: undefined } };
       },
     );
-    this.s3Mock.on(HeadObjectCommand).callsFake((input: { Bucket?: string; Key?: string }) => {
-      const o = this.objects.get(`${input.Bucket ?? ''}/${input.Key ?? ''}`);
-      if (!o)
-        throw Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } });
-      return { Metadata: o.metadata, ContentLength: o.body.length };
-    });
-    this.s3Mock
-      .on(PutObjectCommand)
-      .callsFake(
-        (input: { Bucket?: string; Key?: string; Body?: Buffer; Metadata?: Record<string, string> }) => {
-          this.objects.set(`${input.Bucket ?? ''}/${input.Key ?? ''}`, {
-            body: input.Body ?? Buffer.alloc(0),
-            metadata: input.Metadata ?? {},
-          });
-          return {};
-        },
-      );
+    wireMemoryS3(this.s3Mock, this.objects);
     this.cwMock.on(DescribeAlarmsCommand).callsFake((input: { AlarmNamePrefix?: string }) => {
       const now = this.clock.now();
       this.log.push({ at: now, name: 'DescribeAlarms' });
@@ -415,4 +408,58 @@ export function throttling(): Error {
     name: 'Throttling',
     $metadata: { httpStatusCode: 400 },
   });
+}
+
+export type S3Objects = Map<string, { body: Buffer; metadata: Record<string, string> }>;
+
+/** S3 as a map of "<bucket>/<key>": Head, Get, Put and ListObjectsV2 (sorted keys, MaxKeys). */
+type S3Mock = ReturnType<typeof mockClient<ServiceInputTypes, ServiceOutputTypes, S3ClientResolvedConfig>>;
+
+export function wireMemoryS3(mock: S3Mock, objects: S3Objects): void {
+  const missing = () =>
+    Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } });
+  mock.on(HeadObjectCommand).callsFake((input: { Bucket?: string; Key?: string }) => {
+    const o = objects.get(`${input.Bucket ?? ''}/${input.Key ?? ''}`);
+    if (!o) throw missing();
+    return { Metadata: o.metadata, ContentLength: o.body.length };
+  });
+  mock.on(GetObjectCommand).callsFake((input: { Bucket?: string; Key?: string }) => {
+    const o = objects.get(`${input.Bucket ?? ''}/${input.Key ?? ''}`);
+    if (!o) throw Object.assign(missing(), { name: 'NoSuchKey' });
+    return { Body: { transformToString: async () => o.body.toString('utf8') }, Metadata: o.metadata };
+  });
+  mock
+    .on(PutObjectCommand)
+    .callsFake(
+      (input: {
+        Bucket?: string;
+        Key?: string;
+        Body?: Buffer | string;
+        Metadata?: Record<string, string>;
+      }) => {
+        objects.set(`${input.Bucket ?? ''}/${input.Key ?? ''}`, {
+          body: Buffer.from(input.Body ?? ''),
+          metadata: input.Metadata ?? {},
+        });
+        return {};
+      },
+    );
+  mock.on(ListObjectsV2Command).callsFake((input: { Bucket?: string; Prefix?: string; MaxKeys?: number }) => {
+    const start = `${input.Bucket ?? ''}/${input.Prefix ?? ''}`;
+    const keys = [...objects.keys()]
+      .filter((k) => k.startsWith(start))
+      .map((k) => k.slice((input.Bucket ?? '').length + 1))
+      .sort()
+      .slice(0, input.MaxKeys ?? 1000);
+    return { Contents: keys.map((Key) => ({ Key })), KeyCount: keys.length };
+  });
+}
+
+/** The release records FakeEb's S3 holds, newest first: "version outcome". */
+export function recordedOutcomes(objects: S3Objects, environment = ENV): string[] {
+  return [...objects.entries()]
+    .filter(([k]) => k.startsWith(`${BUCKET}/lsvc/releases/${SERVICE}/${environment}/`))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([, o]) => JSON.parse(o.body.toString('utf8')) as { version: string; outcome: string })
+    .map((r) => `${r.version} ${r.outcome}`);
 }

@@ -22,6 +22,7 @@ import {
   healthyRollout,
   NAMES,
   type Phase,
+  recordedOutcomes,
   REPOSITORY_URI,
   throttling,
   TIMINGS,
@@ -187,6 +188,7 @@ describe('lsvc deploy: a clean deploy', () => {
       SourceBundle: { S3Bucket: BUCKET, S3Key: 'demo/v2.zip' },
     });
     expect(updatedLabels(fake)).toEqual(['v2']);
+    expect(recordedOutcomes(fake.objects)).toEqual(['v2 deployed']);
 
     // Yellow was shown, and success came only after Green (70 s) plus the 30 s bake, alarms checked.
     const yellow = out.findIndex((l) => l.startsWith('health:') && l.includes('Yellow (Warning)'));
@@ -211,7 +213,11 @@ describe('lsvc deploy: a clean deploy', () => {
     fake.ebMock.resetHistory();
     const again = await deploy(fake.deps(), options());
     expect(again).toMatchObject({ outcome: 'deployed', previousVersion: 'v2', version: 'v2' });
-    expect(fake.s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+    // No bundle uploaded again: the only writes are the release records.
+    expect(
+      fake.s3Mock.commandCalls(PutObjectCommand).filter((c) => c.args[0].input.Key?.endsWith('.zip')),
+    ).toHaveLength(0);
+    expect(recordedOutcomes(fake.objects)).toEqual(['v2 deployed', 'v2 deployed']);
     expect(fake.ebMock.commandCalls(CreateApplicationVersionCommand)).toHaveLength(0);
     expect(fake.reporter.lines).toContain('  v2 exists with this bundle: reusing it');
     expect(fake.reporter.lines).toContain('demo-staging already runs v2: deploying it again.');
@@ -305,6 +311,7 @@ describe('lsvc deploy: failures', () => {
     );
     expect(err.result.outcome).toBe('rolled-back');
     expect(updatedLabels(fake)).toEqual(['v2', 'v1']);
+    expect(recordedOutcomes(fake.objects)).toEqual(['v2 rolled-back']);
     const out = fake.output();
     expect(out).toMatch(/health has been Red \(Severe\) for 1m/);
     expect(out).toContain(
@@ -407,6 +414,7 @@ describe('lsvc deploy: failures', () => {
     expect(err.details).toContain('cause: Command is executing on all instances.');
     expect(err.result.outcome).toBe('timeout');
     expect(updatedLabels(fake)).toEqual(['v2']);
+    expect(recordedOutcomes(fake.objects)).toEqual(['v2 timed-out']);
   });
 
   it('Ctrl-C while rolling out: AbortEnvironmentUpdate, waits for it to settle, exit 130', async () => {
@@ -426,7 +434,8 @@ describe('lsvc deploy: failures', () => {
     expect(err.message).toBe('Deploy interrupted: the update was aborted; demo-staging runs v1.');
     expect(fake.ebMock.commandCalls(AbortEnvironmentUpdateCommand)).toHaveLength(1);
     expect(fake.output()).toContain('event: INFO Environment update was aborted.');
-    expect(err.result.outcome).toBe('interrupted');
+    expect(err.result.outcome).toBe('aborted');
+    expect(recordedOutcomes(fake.objects)).toEqual(['v2 aborted']);
   });
 
   it('Ctrl-C, answered "no": stops watching without aborting, exit 130', async () => {
@@ -461,6 +470,7 @@ describe('lsvc deploy: failures', () => {
         'Elastic Beanstalk could not process application version v2: Failed to process application version v2: docker-compose.yml is not valid.',
     });
     expect(updatedLabels(fake)).toEqual([]);
+    expect(recordedOutcomes(fake.objects)).toEqual(['v2 failed']);
   });
 });
 

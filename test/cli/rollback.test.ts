@@ -3,8 +3,45 @@ import { CreateApplicationVersionCommand, UpdateEnvironmentCommand } from '@aws-
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from '@jest/globals';
 
-import { rollback, type RollbackOptions, versionBefore } from '../../src/deploy/deploy.js';
-import { BUCKET, ENV, FakeEb, NAMES, SERVICE, TIMINGS } from './deploy-fakes.js';
+import {
+  deploy,
+  type DeployOptions,
+  rollback,
+  type RollbackOptions,
+  versionBefore,
+} from '../../src/deploy/deploy.js';
+import {
+  BUCKET,
+  ENV,
+  FakeEb,
+  healthyRollout,
+  NAMES,
+  type Phase,
+  recordedOutcomes,
+  REPOSITORY_URI,
+  SERVICE,
+  TIMINGS,
+} from './deploy-fakes.js';
+
+const deployOptions = (over: Partial<DeployOptions> = {}): DeployOptions => ({
+  names: NAMES,
+  envName: ENV,
+  version: 'v2',
+  description: 'git 0123456789abcdef0123456789abcdef01234567 · Ann · change',
+  repositoryUri: REPOSITORY_URI,
+  dirty: false,
+  git: { sha: '0123456789abcdef0123456789abcdef01234567', dirty: false },
+  rollback: true,
+  detach: false,
+  timings: TIMINGS,
+  ...over,
+});
+
+/** Deployed to the instances, then Red: the deploy fails after the grace period. */
+const failsThenRed = (label: string): Phase[] => [
+  ...healthyRollout(label).slice(0, 3),
+  { at: 40_000, status: 'Ready', label, health: 'Red', healthStatus: 'Severe', causes: ['HTTP 5xx'] },
+];
 
 const options = (over: Partial<RollbackOptions> = {}): RollbackOptions => ({
   names: NAMES,
@@ -55,11 +92,15 @@ describe('lsvc rollback', () => {
     });
     expect(labels(fake)).toEqual(['v1']);
     expect(fake.reporter.lines[0]).toBe(
-      'Rolling back demo-staging from v2 to v1: the newest version created before it (2026-11-26T10:00:00.000Z). Pass --to to pick another.',
+      'Rolling back demo-staging from v2 to v1: no release record says which version last passed its bake, so the newest version created before it (2026-11-26T10:00:00.000Z). Pass --to to pick another.',
     );
-    // Nothing built, uploaded or created.
+    // Nothing built, uploaded or created; only the rollback's release record written.
     expect(fake.ebMock.commandCalls(CreateApplicationVersionCommand)).toHaveLength(0);
-    expect(fake.s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(fake.s3Mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key)).toEqual([
+      expect.stringMatching(/^lsvc\/releases\/demo\/staging\/\d{13}-\w+-\w+\.json$/),
+      expect.stringMatching(/^lsvc\/releases\/demo\/staging\//),
+    ]);
+    expect(recordedOutcomes(fake.objects)).toEqual(['v1 deployed']);
     expect(fake.output()).toContain('Rolled back to v1: demo-staging is Ready and Green');
   });
 
@@ -88,12 +129,15 @@ describe('lsvc rollback', () => {
     expect(labels(fake)).toEqual([]);
   });
 
-  it('--to the running version does nothing', async () => {
+  it('--to the running version says so and changes nothing', async () => {
     const fake = withHistory();
     const result = await rollback(fake.deps(), options({ to: 'v2' }));
-    expect(result.outcome).toBe('deployed');
+    expect(result.outcome).toBe('unchanged');
     expect(labels(fake)).toEqual([]);
-    expect(fake.output()).toContain('demo-staging already runs v2: nothing to do.');
+    expect(fake.reporter.lines).toEqual([
+      'demo-staging already runs v2: nothing to do, nothing was changed.',
+    ]);
+    expect(recordedOutcomes(fake.objects)).toEqual([]);
   });
 
   it('no older version: exit 2', async () => {
@@ -119,6 +163,72 @@ describe('lsvc rollback', () => {
         'Rollback of v1 to demo-staging failed and was rolled back: demo-staging runs v2 again (Ready, Green).',
     });
     expect(labels(fake)).toEqual(['v1', 'v2']);
+    expect(recordedOutcomes(fake.objects)).toEqual(['v1 rolled-back']);
+  });
+});
+
+describe('lsvc rollback after failed and aborted deploys', () => {
+  /** v2 deployed; v3 failed and rolled back; v4 failed and left (--no-rollback); v5 aborted by Ctrl-C. */
+  async function history(): Promise<FakeEb> {
+    const fake = new FakeEb({ label: 'v1' });
+    const run = async (version: string, over: Partial<DeployOptions> = {}, deps = fake.deps()) =>
+      deploy(deps, deployOptions({ version, ...over })).catch((error: unknown) => error);
+    fake.clock.sleptMs += 3_600_000;
+    await run('v2');
+    fake.scripts.set('v3', failsThenRed('v3'));
+    fake.clock.sleptMs += 3_600_000;
+    await run('v3');
+    fake.scripts.set('v4', failsThenRed('v4'));
+    fake.clock.sleptMs += 3_600_000;
+    await run('v4', { rollback: false });
+    fake.clock.sleptMs += 3_600_000;
+    const interrupt = new AbortController();
+    const reporter = fake.reporter;
+    await run(
+      'v5',
+      {},
+      fake.deps({
+        signal: interrupt.signal,
+        reporter: {
+          ...reporter,
+          event: (e) => {
+            reporter.event(e);
+            if (e.message.startsWith('Deploying new version')) interrupt.abort();
+          },
+        },
+      }),
+    );
+    return fake;
+  }
+
+  it('records every outcome, and goes back to the last release that passed its bake, saying why', async () => {
+    const fake = await history();
+    expect(recordedOutcomes(fake.objects)).toEqual([
+      'v5 aborted',
+      'v4 failed',
+      'v3 rolled-back',
+      'v2 deployed',
+    ]);
+    // EB left v4 running (no rollback), the abort of v5 went back to it.
+    expect(fake.environment().VersionLabel).toBe('v4');
+    fake.reporter.lines.length = 0;
+    const result = await rollback(fake.deps(), options());
+    expect(result).toMatchObject({ outcome: 'deployed', version: 'v2', previousVersion: 'v4' });
+    expect(labels(fake).at(-1)).toBe('v2');
+    expect(fake.reporter.lines[0]).toMatch(
+      /^Rolling back demo-staging from v4 to v2: the last release that deployed and passed its bake \(2026-11-28 11:\d\d UTC, by \S+, git 0123456789ab\)\. Passed over: v5 \(aborted\), v3 \(failed, rolled back\)\. Pass --to to pick another\.$/,
+    );
+    expect(recordedOutcomes(fake.objects)[0]).toBe('v2 deployed');
+  });
+
+  it('without records, the newest older version that no record calls a failure', async () => {
+    const fake = await history();
+    // Forget the good record: only failures are known.
+    for (const [key, o] of fake.objects)
+      if (o.body.includes('"outcome": "deployed"')) fake.objects.delete(key);
+    const result = await rollback(fake.deps(), options());
+    expect(result.version).toBe('v2');
+    expect(fake.output()).toContain('that did not fail (v5, v4, v3 did)');
   });
 });
 
