@@ -131,7 +131,20 @@ export function upgradeKit() {
   const record = async (dir: string) =>
     templateRecordSchema.parse(JSON.parse(await readText(join(dir, '.lsvc/template.json'))));
 
-  return { git, lsvc, lsvcWith, scratch, makeService, copyService, releaseV2, editRecord, snapshot, record };
+  return {
+    /** The isolated git environment (HOME without a git identity), once the suite has started. */
+    env: () => gitEnv,
+    git,
+    lsvc,
+    lsvcWith,
+    scratch,
+    makeService,
+    copyService,
+    releaseV2,
+    editRecord,
+    snapshot,
+    record,
+  };
 }
 
 export async function edit(file: string, from: string, to: string): Promise<void> {
