@@ -1,4 +1,4 @@
-import { lstat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { valid } from 'semver';
@@ -125,7 +125,8 @@ const LEGACY_PACKAGE_NAME = DEFAULT_MANIFEST.placeholder;
  * folder such as /etc is refused before any of its files is.
  */
 export async function templateFolderProblem(dir: string): Promise<string | undefined> {
-  const info = await lstat(dir).catch(() => undefined);
+  // The folder itself may be a symlink (a path you chose); what is in it is read without following.
+  const info = await stat(dir).catch(() => undefined);
   if (!info) return 'does not exist';
   if (!info.isDirectory()) return info.isFile() ? 'is a file, not a template folder' : 'is not a folder';
   if (

@@ -3,6 +3,8 @@
 // terminal that showed them).
 import { spawn } from 'node:child_process';
 
+import { InterruptedError } from '../errors.js';
+
 /** What the command layer is asked before commands run (it may prompt; the core never does). */
 export interface CommandRequest {
   /** The template they come from: "builtin" or its folder. */
@@ -59,6 +61,13 @@ export async function runUpgradeCommands(
   for (const command of commands) {
     o.onStart?.(command);
     const r = await runShell(command, cwd, o);
+    if (o.signal?.aborted) {
+      const rest = commands.slice(commands.indexOf(command));
+      throw new InterruptedError(`Interrupted: "${command}" was stopped; the merge is committed.`, {
+        details: rest.map((c) => `not run: ${c}`),
+        hint: 'Run the remaining upgrade commands by hand in the service folder.',
+      });
+    }
     if (r.code !== 0) return { ...outcome, failed: { command, exitCode: r.code, timedOut: r.timedOut } };
     outcome.ran = [...outcome.ran, command];
   }

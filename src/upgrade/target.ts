@@ -73,7 +73,7 @@ export async function targetTemplate(
 }
 
 const where = (t: TemplateVersion) =>
-  t.source === 'builtin' ? "lsvc's built-in template" : `The template at ${t.dir}`;
+  t.source === 'builtin' ? "lsvc's built-in template" : `The template at ${t.source}`;
 
 async function taggedVersion(
   folder: TemplateVersion,
@@ -138,6 +138,9 @@ async function refuseDowngrade(
   o: { to?: string; merged?: string; signal?: AbortSignal },
 ): Promise<void> {
   const current = record.template.version;
+  const had = record.template.commit;
+  const sameVersion = eq(target.version, current);
+  if (!lt(target.version, current) && !(sameVersion && had)) return;
   const repo = folder.source === 'builtin' ? undefined : await TemplateRepo.of(folder.dir, o.signal);
   const older = `${target.git?.ref ? `--to ${target.git.ref}` : where(target)} holds template ${target.version}, older than the ${current} this service is at: lsvc upgrade does not downgrade.`;
   if (lt(target.version, current)) {
@@ -162,8 +165,7 @@ async function refuseDowngrade(
     });
   }
   // Same version, other content: still a way back when it is an earlier commit of what the service has.
-  const had = record.template.commit;
-  if (!repo || !had || !eq(target.version, current)) return;
+  if (!repo || !had) return;
   const now = target.git?.commit ?? (await repo.head());
   if (now && (await repo.isStrictAncestor(now, had))) {
     throw new UsageError(

@@ -1,9 +1,11 @@
 // The template's upgrade commands: who may run them, what the question shows, where a failure stops.
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
+import { InterruptedError } from '../../src/errors.js';
 import { type CommandRequest, runUpgradeCommands } from '../../src/upgrade/commands.js';
 import { exists, removeDir, tempDir } from '../support/cli.js';
 
@@ -71,5 +73,32 @@ describe('runUpgradeCommands', () => {
     expect(await exists(join(dir, 'after.txt'))).toBe(false);
     const slow = await runUpgradeCommands(['sleep 5'], 'builtin', dir, { trust: false, timeoutMs: 200 });
     expect(slow.failed).toMatchObject({ command: 'sleep 5', timedOut: true });
+  });
+
+  it('Ctrl-C stops the command and what it started, and says what did not run', async () => {
+    const abort = new AbortController();
+    const started = Date.now();
+    const run = runUpgradeCommands(
+      ['(sleep 29.71; touch late.txt) & wait', 'touch next.txt'],
+      'builtin',
+      dir,
+      {
+        trust: false,
+        signal: abort.signal,
+        onStart: () =>
+          setTimeout(() => {
+            abort.abort();
+          }, 200),
+      },
+    );
+    await expect(run).rejects.toBeInstanceOf(InterruptedError);
+    await expect(run).rejects.toMatchObject({
+      details: ['not run: (sleep 29.71; touch late.txt) & wait', 'not run: touch next.txt'],
+    });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await exists(join(dir, 'next.txt'))).toBe(false);
+    // The background sleep went with its process group.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(execFileSync('ps', ['-eo', 'args']).toString()).not.toContain('sleep 29.71');
   });
 });

@@ -10,8 +10,19 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { BIN, type CliResult, cleanEnv, exists, FIXTURES, readText } from '../support/cli.js';
 import { edit, expectCleanFailure, type Service, upgradeKit } from '../support/upgrade.js';
 
-const { env, git, lsvc, lsvcWith, scratch, makeService, copyService, releaseV2, snapshot, record } =
-  upgradeKit();
+const {
+  env,
+  git,
+  lsvc,
+  lsvcWith,
+  scratch,
+  makeService,
+  copyService,
+  templateClone,
+  releaseV2,
+  snapshot,
+  record,
+} = upgradeKit();
 
 const manifestOf = async (tpl: string) =>
   JSON.parse(await readText(join(tpl, 'lsvc-template.json'))) as Record<string, unknown>;
@@ -149,12 +160,7 @@ describe('untagged refs of a template repository', () => {
   let second: string;
   beforeAll(async () => {
     const root = await scratch('lsvc-upgrade-refs-');
-    const tpl = join(root, 'tpl');
-    await cp(join(FIXTURES, 'upgrade-v1'), tpl, { recursive: true });
-    git(tpl, 'init', '-q', '-b', 'main');
-    git(tpl, 'add', '-A');
-    git(tpl, 'commit', '-q', '-m', '1.0.0');
-    git(tpl, 'tag', 'v1.0.0');
+    const tpl = await templateClone(root);
     const init = await lsvc(root, 'init', 'demo', '--template', tpl, '--db', 'mysql', '--no-install');
     expect(init.code).toBe(0);
     s = { root, tpl, dir: join(root, 'demo') };

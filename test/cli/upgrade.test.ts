@@ -10,7 +10,8 @@ import { emptySummary } from '../../src/upgrade/summary.js';
 import { exists, fakeProgram, FIXTURES, listTree, readText } from '../support/cli.js';
 import { edit, expectCleanFailure, type Service, upgradeKit } from '../support/upgrade.js';
 
-const { git, lsvc, lsvcWith, scratch, makeService, releaseV2, snapshot, record } = upgradeKit();
+const { git, lsvc, lsvcWith, scratch, makeService, templateClone, releaseV2, snapshot, record } =
+  upgradeKit();
 
 /** Your changes: the port (away from the template's change), the shutdown line (the same line), and no Dockerfile. */
 async function userChanges(s: Service): Promise<void> {
@@ -362,12 +363,7 @@ describe('a template folder that is a git clone provides its tagged versions', (
   };
   beforeAll(async () => {
     const root = await scratch('lsvc-upgrade-tags-');
-    const tpl = join(root, 'tpl');
-    await cp(join(FIXTURES, 'upgrade-v1'), tpl, { recursive: true });
-    git(tpl, 'init', '-q', '-b', 'main');
-    git(tpl, 'add', '-A');
-    git(tpl, 'commit', '-q', '-m', '1.0.0');
-    git(tpl, 'tag', 'v1.0.0');
+    const tpl = await templateClone(root);
     // Made before lsvc upgrade existed: no git at init, put under git by hand later.
     expect(
       (await lsvc(root, 'init', 'demo', '--template', tpl, '--db', 'mysql', '--no-install', '--no-git')).code,

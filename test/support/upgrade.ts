@@ -90,6 +90,17 @@ export function upgradeKit() {
     return copy;
   }
 
+  /** upgrade-v1 in <root>/tpl as a git repository at its tag v1.0.0 (a team's template clone). */
+  async function templateClone(root: string): Promise<string> {
+    const tpl = join(root, 'tpl');
+    await cp(join(FIXTURES, 'upgrade-v1'), tpl, { recursive: true });
+    git(tpl, 'init', '-q', '-b', 'main');
+    git(tpl, 'add', '-A');
+    git(tpl, 'commit', '-q', '-m', '1.0.0');
+    git(tpl, 'tag', 'v1.0.0');
+    return tpl;
+  }
+
   /** The template folder moves on to 2.0.0 (as after a git pull of a team's template). */
   async function releaseV2(s: Service): Promise<void> {
     await rm(s.tpl, { recursive: true });
@@ -140,6 +151,7 @@ export function upgradeKit() {
     scratch,
     makeService,
     copyService,
+    templateClone,
     releaseV2,
     editRecord,
     snapshot,
