@@ -22,9 +22,10 @@ Exit code 3 when lsvc.yml is missing or invalid (the message names file, line, c
     const { stringify } = await import('yaml');
     const config = await loadServiceConfig(process.cwd());
     const { file, ...rest } = config;
+    // Resolved before the header is printed: on an error, stdout stays empty.
+    const environment = this.flags.env ? getEnvironment(config, this.flags.env) : undefined;
     this.ui.info(this.ui.paint.dim(`# ${file}, resolved (built-in defaults < defaults: < environment)`));
-    if (this.flags.env) {
-      const environment = getEnvironment(config, this.flags.env);
+    if (environment) {
       this.ui.info(stringify({ service: config.service, environment }).trimEnd());
       return { file, service: config.service, environment };
     }

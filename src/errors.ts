@@ -1,7 +1,8 @@
 // One error hierarchy for the whole CLI. The exit codes are part of the public contract (README):
 // 0 ok, 1 unexpected (or an AWS refusal, quoted), 2 usage, 3 configuration, 4 Docker/build/push,
 // 5 AWS credentials, permissions or connectivity (network, timeouts, throttling past the retries),
-// 6 unhealthy or rolled back, 7 timed out. 130 is the shell convention for Ctrl-C.
+// 6 unhealthy or rolled back, 7 timed out, 8 template commands not run (not trusted). 130 is the
+// shell convention for Ctrl-C.
 export const ExitCode = {
   Ok: 0,
   Unexpected: 1,
@@ -11,6 +12,8 @@ export const ExitCode = {
   Aws: 5,
   Unhealthy: 6,
   Timeout: 7,
+  /** lsvc upgrade merged, but the template's commands were listed, not run: nothing trusts it. */
+  Untrusted: 8,
   Interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,11 +1,21 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 
-import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import {
+  type Document,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Pair,
+  type YAMLMap,
+} from 'yaml';
 import { z } from 'zod';
 
 import { ConfigError } from '../errors.js';
 import { didYouMean } from '../suggest.js';
+import { formatBytes, MAX_CONFIG_BYTES, readUntrustedText } from '../untrusted.js';
 import { type ServiceConfigInput, serviceConfigSchema } from './schema.js';
 
 export const CONFIG_FILE = 'lsvc.yml';
@@ -41,16 +51,22 @@ export async function findConfigFile(cwd: string): Promise<string | undefined> {
 
 /** Read and validate a lsvc.yml; throws a ConfigError naming file, line, column and key. */
 export async function readConfigFile(file: string, cwd = process.cwd()): Promise<ServiceConfigInput> {
-  const text = await readFile(file, 'utf8');
-  const shown = relative(cwd, file);
-  return parseServiceConfig(text, shown.startsWith('..') || shown === '' ? file : shown);
+  const rel = relative(cwd, file);
+  const shown = rel.startsWith('..') || rel === '' ? file : rel;
+  const text = await readUntrustedText(file, { root: dirname(file), label: shown, hint: LIMIT_HINT });
+  return parseServiceConfig(text, shown);
 }
+
+const LIMIT_HINT = 'lsvc.yml holds a few settings: a file this large is not one (see "lsvc.yml reference").';
+/** Shown at most; the rest are counted (a file of 100,000 unknown keys gets one screen, not 100,000 lines). */
+const MAX_PROBLEMS = 20;
 
 /** Parse lsvc.yml text (pure: tests call this directly). `label` is the file name used in errors. */
 export function parseServiceConfig(text: string, label = CONFIG_FILE): ServiceConfigInput {
   return parseYamlFile(text, label, serviceConfigSchema, {
     notAMap: 'must be a map of settings (service, region, environments, ...)',
     hint: 'See "lsvc.yml reference" in the lsvc README for every setting and its default.',
+    limitHint: LIMIT_HINT,
   });
 }
 
@@ -59,6 +75,8 @@ export interface YamlFileOptions {
   notAMap: string;
   /** The hint of an error that brings none of its own (where the README documents the file). */
   hint: string;
+  /** The hint when the file is over the size limit. */
+  limitHint: string;
 }
 
 /**
@@ -71,8 +89,19 @@ export function parseYamlFile<S extends z.ZodType>(
   schema: S,
   opts: YamlFileOptions,
 ): z.infer<S> {
+  const size = Buffer.byteLength(text);
+  if (size > MAX_CONFIG_BYTES) {
+    throw new ConfigError(
+      `${label} is ${formatBytes(size)}: the limit is ${formatBytes(MAX_CONFIG_BYTES)}.`,
+      {
+        hint: opts.limitHint,
+      },
+    );
+  }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: true });
+  // uniqueKeys: false, and duplicates found below in one pass: yaml's own check compares each key
+  // with every earlier one (20,000 keys took 3.8 s, 40,000 took 13 s).
+  const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: false, prettyErrors: true });
   const at = (offset: number) => lineCounter.linePos(offset);
 
   const syntax = doc.errors[0];
@@ -84,20 +113,55 @@ export function parseYamlFile<S extends z.ZodType>(
         line,
         col,
         key: '',
-        message: `YAML syntax error: ${message}`,
+        // yaml reports a stack overflow on nesting thousands deep as a syntax error.
+        message: /call stack/i.test(message)
+          ? 'YAML nested too deeply to read'
+          : `YAML syntax error: ${message}`,
         hint: 'Fix the YAML at that position (indent with spaces; quote values that contain ": " or "#").',
       },
     ]);
   }
 
-  const data: unknown = doc.toJS() ?? {};
+  const duplicate = firstDuplicateKey(doc);
+  if (duplicate) {
+    throw configError(label, opts.hint, [
+      {
+        ...at(duplicate.offset),
+        key: duplicate.path.join('.'),
+        message: `duplicate key (first at line ${at(duplicate.firstOffset).line})`,
+        hint: 'Keep one of them: YAML keys must be unique in a map.',
+      },
+    ]);
+  }
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (error) {
+    // yaml refuses aliases that expand too far ("billion laughs"); a stack overflow is nesting
+    // thousands deep. Either way the file is the problem, not lsvc.
+    const alias = error instanceof ReferenceError && /alias/i.test(error.message);
+    if (!alias && !(error instanceof RangeError)) throw error;
+    throw configError(label, opts.hint, [
+      {
+        line: 1,
+        col: 1,
+        key: '',
+        message: alias ? `YAML aliases expand too far (${error.message})` : 'YAML nested too deeply to read',
+        hint: alias
+          ? 'Use fewer anchors and aliases (*name): lsvc.yml needs a few at most.'
+          : 'lsvc.yml settings are a few levels deep (see "lsvc.yml reference").',
+      },
+    ]);
+  }
   if (typeof data !== 'object' || Array.isArray(data) || data === null) {
     throw configError(label, opts.hint, [{ line: 1, col: 1, key: '', message: opts.notAMap }]);
   }
   const result = schema.safeParse(data, { reportInput: true });
   if (result.success) return result.data;
 
-  const problems = result.error.issues.flatMap((issue) => describeIssue(issue, schema, doc, at));
+  const locate = nodeLocator(doc);
+  const problems = result.error.issues.flatMap((issue) => describeIssue(issue, schema, locate, at));
   // "servce: unknown key; did you mean service?" already explains "service: is required".
   const explained = new Set(problems.map((p) => p.suggests).filter((k) => k !== undefined));
   const shown = problems.filter((p) => !(p.missing && explained.has(p.key)));
@@ -109,19 +173,22 @@ function configError(label: string, defaultHint: string, problems: ConfigProblem
   const line = (p: ConfigProblem) => `${label}:${p.line}:${p.col}: ${p.key ? `${p.key}: ` : ''}${p.message}`;
   const [first, ...rest] = problems;
   if (!first) return new ConfigError(`${label} is not valid.`);
+  const shown = rest.slice(0, MAX_PROBLEMS - 1).map(line);
+  if (rest.length > shown.length) shown.push(`… and ${rest.length - shown.length} more problems`);
   return new ConfigError(line(first), {
-    details: rest.map(line),
+    details: shown,
     hint: first.hint ?? defaultHint,
   });
 }
 
 type Path = (string | number)[];
 type Locate = (offset: number) => { line: number; col: number };
+type NodeOffset = (path: Path, which: 'key' | 'value') => number;
 
 function describeIssue(
   issue: z.core.$ZodIssue,
   schema: z.ZodType,
-  doc: Document,
+  nodeOffset: NodeOffset,
   at: Locate,
 ): ConfigProblem[] {
   const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
@@ -131,7 +198,7 @@ function describeIssue(
     hint?: string,
     which: 'key' | 'value' = 'value',
   ): ConfigProblem => ({
-    ...at(nodeOffset(doc, p, which)),
+    ...at(nodeOffset(p, which)),
     key: p.join('.'),
     message,
     ...(hint ? { hint } : {}),
@@ -220,14 +287,39 @@ function describe(value: unknown): string {
   return typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value;
 }
 
-/** Offset of the node at `path` (its key or its value); the nearest existing parent if absent. */
-function nodeOffset(doc: Document, path: Path, which: 'key' | 'value'): number {
+/**
+ * Offset of the node at `path` (its key or its value); the nearest existing parent if absent. Each
+ * map's keys are indexed once, so locating every problem of a large file stays linear.
+ */
+function nodeLocator(doc: Document): NodeOffset {
+  const indexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+  const pairOf = (map: YAMLMap, seg: string | number): Pair | undefined => {
+    let index = indexes.get(map);
+    if (!index) {
+      index = new Map();
+      for (const p of map.items) {
+        const k = isScalar(p.key) ? String(p.key.value) : undefined;
+        if (k !== undefined && !index.has(k)) index.set(k, p);
+      }
+      indexes.set(map, index);
+    }
+    return index.get(String(seg));
+  };
+  return (path, which) => nodeOffset(doc, path, which, pairOf);
+}
+
+function nodeOffset(
+  doc: Document,
+  path: Path,
+  which: 'key' | 'value',
+  pairOf: (map: YAMLMap, seg: string | number) => Pair | undefined,
+): number {
   let node: unknown = doc.contents;
   let offset = rangeStart(node) ?? 0;
   for (const [i, seg] of path.entries()) {
     const last = i === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+      const pair = pairOf(node, seg);
       if (!pair) break;
       const keyOffset = rangeStart(pair.key) ?? offset;
       if (last && which === 'key') return keyOffset;
@@ -241,6 +333,53 @@ function nodeOffset(doc: Document, path: Path, which: 'key' | 'value'): number {
     }
   }
   return offset;
+}
+
+interface Duplicate {
+  path: (string | number)[];
+  offset: number;
+  firstOffset: number;
+}
+
+/** A path kept as links to the parent, so walking a deep document does not copy paths. */
+interface PathLink {
+  seg: string | number;
+  parent: PathLink | undefined;
+}
+const pathOf = (link: PathLink | undefined): (string | number)[] => {
+  const out: (string | number)[] = [];
+  for (let l = link; l; l = l.parent) out.unshift(l.seg);
+  return out;
+};
+
+/**
+ * The first key that appears twice in one map (as yaml's uniqueKeys compares them: scalar values;
+ * merge keys `<<` aside), in one pass over the document with a set per map. Aliases are not followed.
+ */
+function firstDuplicateKey(doc: Document): Duplicate | undefined {
+  const stack: { node: unknown; at: PathLink | undefined }[] = [{ node: doc.contents, at: undefined }];
+  let found: { key: PathLink; offset: number; firstOffset: number } | undefined;
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const { node, at } = next;
+    if (isMap(node)) {
+      const seen = new Map<string, number>();
+      for (const pair of node.items) {
+        const key = pair.key;
+        const link: PathLink = { seg: isScalar(key) ? String(key.value) : '?', parent: at };
+        if (isScalar(key) && typeof key.value !== 'symbol') {
+          const id = `${typeof key.value}:${String(key.value)}`;
+          const offset = rangeStart(key) ?? 0;
+          const first = seen.get(id);
+          if (first === undefined) seen.set(id, offset);
+          else if (!found || offset < found.offset) found = { key: link, offset, firstOffset: first };
+        }
+        stack.push({ node: pair.value, at: link });
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => stack.push({ node: item, at: { seg: i, parent: at } }));
+    }
+  }
+  return found && { path: pathOf(found.key), offset: found.offset, firstOffset: found.firstOffset };
 }
 
 function rangeStart(node: unknown): number | undefined {

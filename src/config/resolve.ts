@@ -60,7 +60,8 @@ export function ecrRepositoryName(config: Pick<ResolvedConfig, 'service'>, env: 
 
 /** The environment called `name`, or a usage error (exit 2) that lists the ones there are. */
 export function getEnvironment(config: ResolvedConfig, name: string): ResolvedEnvironment {
-  const env = config.environments[name];
+  // Own keys only: "constructor" or "__proto__" is not an environment.
+  const env = Object.hasOwn(config.environments, name) ? config.environments[name] : undefined;
   if (env) return env;
   const names = Object.keys(config.environments);
   const guess = didYouMean(name, names);

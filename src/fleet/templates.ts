@@ -3,7 +3,7 @@
 // many services were made from it.
 import { LsvcError } from '../errors.js';
 import { readTemplateRecord } from '../template/record.js';
-import { loadTemplate, type SourceOptions, type TemplateVersion } from '../upgrade/source.js';
+import { openTemplate, sourceFolder, type SourceOptions, type TemplateVersion } from '../upgrade/source.js';
 import { checkOf } from '../upgrade/upgrade.js';
 
 export interface TemplateDrift {
@@ -21,12 +21,17 @@ export type TemplateReader = (serviceDir: string) => Promise<TemplateDrift | nul
 
 /** A reader with its own cache of sources; null for a service without .lsvc/template.json. */
 export function templateReader(o: SourceOptions): TemplateReader {
-  const sources = new Map<string, Promise<TemplateVersion | undefined>>();
-  const load = (source: string) => {
-    let t = sources.get(source);
+  // The built-in template is read once; a folder once per service, because whether it may serve
+  // depends on the service (a template inside the service is refused, as lsvc upgrade refuses it).
+  const sources = new Map<string, Promise<TemplateVersion>>();
+  const load = (source: string, serviceDir: string) => {
+    const folder = sourceFolder(source, serviceDir, o);
+    const key = source === 'builtin' ? 'builtin' : `${folder}\0${serviceDir}`;
+    let t = sources.get(key);
     if (!t) {
-      t = loadTemplate(source, o);
-      sources.set(source, t);
+      // Refused (not an lsvc template, inside the service...) as lsvc upgrade refuses it.
+      t = openTemplate(folder, source, { ...o, serviceDir, label: `The template folder ${folder}` });
+      sources.set(key, t);
     }
     return t;
   };
@@ -35,11 +40,7 @@ export function templateReader(o: SourceOptions): TemplateReader {
     if (!record) return null;
     const { version, source } = record.template;
     try {
-      const target = await load(source);
-      if (!target) {
-        return { version, latest: null, upgradeAvailable: false, source, error: 'template folder not found' };
-      }
-      const check = checkOf(record, target);
+      const check = checkOf(record, await load(source, dir));
       return { version, latest: check.latest, upgradeAvailable: !check.upToDate, source, error: null };
     } catch (error) {
       const message = error instanceof LsvcError ? error.message : String(error);

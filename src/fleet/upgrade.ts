@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { mapLimit } from '../concurrency.js';
 import { LsvcError } from '../errors.js';
 import { TEMPLATE_BRANCH } from '../init/git.js';
-import { runStepCommand } from '../upgrade/render.js';
 import { Repo } from '../upgrade/repo.js';
+import type { CommandsOutcome } from '../upgrade/commands.js';
 import type { SourceOptions } from '../upgrade/source.js';
 import { checkUpgrade, upgradeService } from '../upgrade/upgrade.js';
 import { readGitSummary } from './inventory.js';
@@ -99,7 +99,7 @@ async function upgradeOne(
     return { ...out, reason: refused };
   }
   const source = { builtinDir: o.builtinDir, dotfilesSnapshot: o.dotfilesSnapshot };
-  const check = await checkUpgrade({ dir: s.dir, ...source, to: o.to, lsvcVersion: o.lsvcVersion });
+  const check = await checkUpgrade({ dir: s.dir, ...source, to: o.to, ...(o.env ? { env: o.env } : {}) });
   out.from = check.current;
   out.to = check.latest;
   if (check.upToDate) {
@@ -138,6 +138,16 @@ async function upgradeOne(
       dryRun: false,
       lsvcVersion: o.lsvcVersion,
       ...(o.env ? { env: o.env } : {}),
+      // lsvc upgrade's trust rule; no prompt in a fleet run: untrusted commands are listed.
+      commands: {
+        trust: o.trust,
+        onStart: (command) => {
+          say(`$ ${command}`);
+        },
+        onLine: (line) => {
+          say(`  ${line}`);
+        },
+      },
     });
     const sum = result.summary;
     out.counts = {
@@ -156,16 +166,16 @@ async function upgradeOne(
         resolve: `cd ${s.path} && lsvc upgrade${o.to ? ` --to ${o.to}` : ''}`,
       };
     }
+    out.steps = stepsOf(result.commands);
+    const failed = result.commands.failed;
+    if (failed) {
+      const reason = `upgrade command failed (${failed.timedOut ? 'timed out' : `exit ${String(failed.exitCode)}`}): ${failed.command}`;
+      say(`failed: ${reason}: no branch made`);
+      return { ...out, outcome: 'failed', reason };
+    }
     keepTemplateBranch = true;
     const wt = new Repo(worktree, o.env);
-    out.steps = await upgradeSteps(
-      result.steps.flatMap((step) => step.run),
-      result.source,
-      worktree,
-      wt,
-      o,
-      say,
-    );
+    await commitCommandChanges(wt);
     await wt.run(['branch', branch, 'HEAD']);
     say(`merged on ${branch}`);
     const upgraded: FleetUpgradeRow = { ...out, outcome: 'upgraded', branch };
@@ -185,42 +195,29 @@ async function upgradeOne(
   }
 }
 
-/**
- * The template's `run` commands, under lsvc upgrade's trust rule: lsvc's built-in template, or
- * --trust; otherwise they are listed for the owner to run on the branch. What they change is
- * committed on the branch.
- */
-async function upgradeSteps(
-  commands: string[],
-  source: string,
-  worktree: string,
-  wt: Repo,
-  o: FleetUpgradeOptions,
-  say: (text: string) => void,
-): Promise<FleetUpgradeRow['steps']> {
-  if (commands.length === 0) return { commands, ran: false, note: null };
-  if (source !== 'builtin' && !o.trust) {
-    return { commands, ran: false, note: 'not run: the template is not built in (pass --trust to run them)' };
-  }
-  for (const cmd of commands) {
-    say(`$ ${cmd}`);
-    await runStepCommand(cmd, worktree, (line) => {
-      say(`  ${line}`);
-    });
-  }
-  if ((await wt.changes()).length > 0) {
-    await wt.run(['add', '--all']);
-    const identity = await wt.identityArgs();
-    await wt.run([
-      ...identity,
-      'commit',
-      '--quiet',
-      '--no-verify',
-      '-m',
-      'Run the lsvc template upgrade steps',
-    ]);
-  }
-  return { commands, ran: true, note: null };
+/** What the template's `run` commands did, for the row: run, or listed for the owner and why. */
+function stepsOf(c: CommandsOutcome): FleetUpgradeRow['steps'] {
+  const notes: Record<string, string> = {
+    untrusted: 'not run: the template is not built in (pass --trust to run them)',
+    declined: 'not run',
+  };
+  const note = c.notRun ? (notes[c.notRun] ?? `not run (${c.notRun})`) : null;
+  return { commands: c.all, ran: c.all.length > 0 && c.ran.length === c.all.length, note };
+}
+
+/** What the commands changed is committed on the upgrade branch. */
+async function commitCommandChanges(wt: Repo): Promise<void> {
+  if ((await wt.changes()).length === 0) return;
+  await wt.run(['add', '--all']);
+  const identity = await wt.identityArgs();
+  await wt.run([
+    ...identity,
+    'commit',
+    '--quiet',
+    '--no-verify',
+    '-m',
+    'Run the lsvc template upgrade steps',
+  ]);
 }
 
 async function push(

@@ -2,20 +2,19 @@
 // them (paths and globs, optional region/profile per entry); without it, every lsvc.yml one or two
 // levels below the current folder is a service. The file is untrusted input: validated like
 // lsvc.yml, and no entry may lead outside the workspace (after symlinks are resolved).
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 import { z } from 'zod';
 
-import { parseYamlFile } from '../config/load.js';
-import { CONFIG_FILE, findConfigFile } from '../config/load.js';
+import { CONFIG_FILE, findConfigFile, parseYamlFile } from '../config/load.js';
 import { loadServiceConfig } from '../config/resolve.js';
 import { profileSetting, regionSetting, type ResolvedConfig } from '../config/schema.js';
 import { ConfigError, LsvcError } from '../errors.js';
+import { readUntrustedText } from '../untrusted.js';
 
 export const FLEET_FILE = 'lsvc-fleet.yml';
 /** The largest lsvc-fleet.yml read (a list of paths: a few KB in practice). */
-const MAX_FLEET_FILE_BYTES = 1024 * 1024;
 
 const GLOB_CHARS = /[*?[\]{}!]/;
 
@@ -82,18 +81,17 @@ export function parseFleetFile(text: string, label = FLEET_FILE): FleetFile {
   return parseYamlFile(text, label, fleetFileSchema, {
     notAMap: 'must be a map with a "services:" list',
     hint: 'See "Many services" in the lsvc README for lsvc-fleet.yml.',
+    limitHint: LIMIT_HINT,
   });
 }
 
+const LIMIT_HINT = 'lsvc-fleet.yml lists folders and globs; use globs (services/*) for long lists.';
+
 async function readFleetFile(file: string, cwd: string): Promise<FleetFile> {
-  const size = (await stat(file)).size;
-  const shown = relative(cwd, file) || file;
-  if (size > MAX_FLEET_FILE_BYTES) {
-    throw new ConfigError(`${shown} is ${size} bytes: lsvc reads at most ${MAX_FLEET_FILE_BYTES}.`, {
-      hint: 'lsvc-fleet.yml lists folders and globs; use globs (services/*) for long lists.',
-    });
-  }
-  return parseFleetFile(await readFile(file, 'utf8'), shown.startsWith('..') ? file : shown);
+  const rel = relative(cwd, file);
+  const shown = rel.startsWith('..') || rel === '' ? file : rel;
+  const text = await readUntrustedText(file, { root: dirname(file), label: shown, hint: LIMIT_HINT });
+  return parseFleetFile(text, shown);
 }
 
 const toSlash = (p: string) => p.split(sep).join('/');

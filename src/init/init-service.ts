@@ -1,11 +1,9 @@
-import { stat } from 'node:fs/promises';
-
 import { ConfigError, InterruptedError, LsvcError, UsageError } from '../errors.js';
 import { NAME_RULE, serviceNameProblem } from '../names.js';
 import { type ProgressOptions, runSteps } from '../progress.js';
 import { missingDotfiles } from '../template/dotfiles.js';
 import { hashTemplate } from '../template/hash.js';
-import { readManifest, resolveAnswers } from '../template/manifest.js';
+import { readManifest, resolveAnswers, templateFolderProblem } from '../template/manifest.js';
 import { writeTemplateRecord, type TemplateRecord } from '../template/record.js';
 import { renderTemplate } from '../template/render.js';
 import { gitVersion, initialCommit } from './git.js';
@@ -51,12 +49,11 @@ export async function initService(o: InitOptions): Promise<InitResult> {
   const problem = serviceNameProblem(o.name);
   if (problem) throw new UsageError(`Invalid service name "${o.name}": ${problem}.`, { hint: NAME_RULE });
 
-  const isDir = await stat(o.templateDir).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-  if (!isDir) {
-    throw new UsageError(`Template folder ${o.templateDir} does not exist.`, {
+  const notTemplate = await templateFolderProblem(o.templateDir);
+  if (notTemplate) {
+    // A wrong path is a usage error; a folder that is not a template is refused as a broken one.
+    const wrongPath = !notTemplate.startsWith('is not an lsvc template');
+    throw new (wrongPath ? UsageError : ConfigError)(`Template folder ${o.templateDir} ${notTemplate}.`, {
       hint: "Pass --template the path of a template folder (a copy of lsvc's service-template).",
     });
   }

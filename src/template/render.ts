@@ -1,11 +1,22 @@
-import { chmod, mkdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  readFile,
+  readlink,
+  realpath,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 
 import { isBinaryFile } from 'isbinaryfile';
 import { parseDocument } from 'yaml';
 
 import { mapLimit } from '../concurrency.js';
 import { ConfigError } from '../errors.js';
+import { isInside } from '../untrusted.js';
 import { makeRenamer } from './case-forms.js';
 import type { VirtualFile } from './dotfiles.js';
 import { type Entry, makeExcluder, walk } from './files.js';
@@ -33,10 +44,13 @@ type Source = Entry | (VirtualFile & { type: 'virtual' });
  * answers, the placeholder renamed in every case form in paths and text contents, binary files
  * copied byte for byte, modes (executable bits) kept. Deterministic, so that `lsvc upgrade` can
  * render an old and a new version with the same answers and diff them.
+ * A template is untrusted input: nothing is read or written outside its folder and outDir (a
+ * variant folder or symlink pointing elsewhere is refused before anything is written).
  * Returns the written paths (relative to outDir).
  */
 export async function renderTemplate(opts: RenderOptions): Promise<string[]> {
   const { templateDir, outDir, manifest, signal } = opts;
+  const realTemplate = await realpath(templateDir);
   const excluded = makeExcluder([...ALWAYS_EXCLUDE, ...manifest.exclude]);
   const sources = new Map<string, Source>();
   for (const e of await walk(templateDir, excluded)) sources.set(e.rel, e);
@@ -61,10 +75,20 @@ export async function renderTemplate(opts: RenderOptions): Promise<string[]> {
         },
       );
     }
+    const realRoot = await realpath(root);
+    if (!isInside(realTemplate, realRoot)) {
+      throw new ConfigError(
+        `The template's variant folder "${dir}" (for ${question}=${answer}) leads outside the template (${realRoot}).`,
+        {
+          hint: 'A variant folder must be a real folder inside the template: lsvc does not follow symlinks out of it.',
+        },
+      );
+    }
     for (const e of await walk(root, excluded)) sources.set(e.rel, e);
   }
 
   const rename = makeRenamer(manifest.placeholder, opts.name);
+  await refuseEscapes(sources, outDir, rename);
   // Default sort: code-unit order, so parents come before their contents on every machine.
   const ordered = [...sources.keys()].sort();
   const writeAt = async (rel: string): Promise<string> => {
@@ -87,6 +111,35 @@ export async function renderTemplate(opts: RenderOptions): Promise<string[]> {
   );
   await applyAnswersToServiceConfig(outDir, opts.answers);
   return written.sort();
+}
+
+/**
+ * Every path must stay inside outDir once renamed: no `..`, no file below a symlinked folder (it would
+ * be written through the link), and symlinks only to places inside the render.
+ */
+async function refuseEscapes(
+  sources: Map<string, Source>,
+  outDir: string,
+  rename: (s: string) => string,
+): Promise<void> {
+  const refuse = (rel: string, why: string) =>
+    new ConfigError(`The template's ${rel} ${why}.`, {
+      hint: 'Fix the template: lsvc copies symlinks only when they point inside the template, and never writes through them.',
+    });
+  for (const [rel, source] of sources) {
+    const dest = join(outDir, rename(rel));
+    if (!isInside(outDir, dest) || dest === outDir)
+      throw refuse(rel, 'renames to a path outside the service');
+    for (let parent = dirname(rel); parent !== '.' && parent !== ''; parent = dirname(parent)) {
+      if (sources.get(parent)?.type === 'symlink') throw refuse(rel, `is inside ${parent}, a symlink`);
+    }
+    if (source.type === 'symlink') {
+      const target = rename(await readlink(source.abs));
+      if (isAbsolute(target) || !isInside(outDir, resolve(dirname(dest), target))) {
+        throw refuse(rel, `is a symlink to ${target}, outside the template`);
+      }
+    }
+  }
 }
 
 async function writeOne(source: Source, dest: string, rename: (s: string) => string): Promise<void> {
@@ -115,12 +168,15 @@ async function applyAnswersToServiceConfig(outDir: string, answers: Record<strin
   const engine = answers.db;
   if (engine === undefined) return;
   const file = join(outDir, 'lsvc.yml');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
+  // Only a file the render wrote (a symlink there would redirect the write).
+  if (
+    !(await lstat(file).then(
+      (s) => s.isFile(),
+      () => false,
+    ))
+  )
     return;
-  }
+  const text = await readFile(file, 'utf8');
   const doc = parseDocument(text);
   const path = ['defaults', 'database', 'engine'];
   if (doc.errors.length > 0 || !doc.hasIn(path) || doc.getIn(path) === engine) return;

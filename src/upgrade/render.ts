@@ -1,26 +1,39 @@
-import { spawn } from 'node:child_process';
-
-import { UnhealthyError } from '../errors.js';
+// The text lsvc upgrade prints (the command layer's; the core returns data).
 import type { Paint } from '../ui.js';
+import type { CommandsOutcome } from './commands.js';
 import type { UpgradeStep, UpgradeSummary } from './summary.js';
 import type { UpgradeCheck, UpgradeResult } from './upgrade.js';
 
-const LABELS: [keyof UpgradeSummary, string, keyof Paint][] = [
+type ListKey = Exclude<keyof UpgradeSummary, 'renamed'>;
+
+const LABELS: [ListKey, string, keyof Paint][] = [
   ['updated', 'updated', 'green'],
   ['merged', 'merged with your changes', 'green'],
   ['added', 'added', 'green'],
   ['removed', 'removed by the template', 'yellow'],
   ['keptDeleted', 'you deleted it: kept deleted', 'yellow'],
+  ['skipped', 'yours (skipIfExists): kept', 'dim'],
+  ['unmanaged', 'excluded by the template: kept', 'dim'],
   ['conflicted', 'CONFLICT: for you to resolve', 'red'],
 ];
+const WIDTH = 30;
 
-const describe = (r: UpgradeCheck) =>
-  `template ${r.current} -> ${r.latest}${r.source === 'builtin' ? '' : ` (from ${r.source})`}`;
+function describe(r: UpgradeCheck): string {
+  const from = r.source === 'builtin' ? '' : ` (from ${r.source})`;
+  const origin = r.ref && r.commit ? `, ${r.ref} at ${r.commit.slice(0, 12)}: not a tagged version` : '';
+  const answers = r.changedAnswers.map((a) => `${a.question} ${a.from ?? '(none)'} -> ${a.to}`).join(', ');
+  const version =
+    r.current === r.latest
+      ? `template ${r.current}${answers ? '' : ' (same version, changed files)'}`
+      : `template ${r.current} -> ${r.latest}`;
+  return `${version}${answers ? `, ${answers}` : ''}${origin}${from}`;
+}
 
-export function checkLines(r: UpgradeCheck, paint: Paint): string[] {
+/** `--check`: up to date, or what is available and the command that brings it. */
+export function checkLines(r: UpgradeCheck, paint: Paint, command: string): string[] {
   if (r.upToDate) return [paint.green(`Up to date: template ${r.current}.`)];
   return [
-    `${paint.yellow('Upgrade available:')} ${describe(r)}. Run lsvc upgrade.`,
+    `${paint.yellow('Upgrade available:')} ${describe(r)}. Run ${command}.`,
     ...stepLines(r.steps, paint),
   ];
 }
@@ -30,14 +43,17 @@ export function summaryLines(r: UpgradeResult, paint: Paint): string[] {
   const lines = [
     `${r.dryRun ? 'Would upgrade' : 'Upgrading'}: ${describe(r)}${r.adopted ? ' (template history adopted)' : ''}.`,
   ];
-  let any = false;
+  const row = (label: string, color: keyof Paint, text: string) =>
+    lines.push(`  ${paint[color](label.padEnd(WIDTH))} ${text}`);
   for (const [key, label, color] of LABELS) {
-    for (const path of r.summary[key]) {
-      lines.push(`  ${paint[color](label.padEnd(30))} ${path}`);
-      any = true;
+    for (const path of r.summary[key]) row(label, color, path);
+    if (key === 'added') {
+      for (const m of r.summary.renamed) {
+        row(m.edited ? 'renamed (your edits kept)' : 'renamed', 'green', `${m.from} -> ${m.to}`);
+      }
     }
   }
-  if (!any) lines.push('  No file changes (only .lsvc/template.json).');
+  if (lines.length === 1) lines.push('  No file changes (only .lsvc/template.json).');
   const n = r.summary.conflicted.length;
   if (r.dryRun) {
     lines.push(
@@ -68,27 +84,26 @@ export function stepLines(steps: UpgradeStep[], paint: Paint): string[] {
   return lines;
 }
 
-/** Run an upgrade step's command in the service folder through the shell, output passed through. */
-export async function runStepCommand(
-  command: string,
-  cwd: string,
-  onLine: (line: string) => void,
-): Promise<void> {
-  const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(command, { cwd, shell: true, stdio: ['inherit', 'pipe', 'pipe'] });
-    const forward = (chunk: Buffer) => {
-      for (const l of chunk.toString('utf8').split(/\r?\n/)) if (l.trim()) onLine(l);
-    };
-    child.stdout.on('data', forward);
-    child.stderr.on('data', forward);
-    child.on('error', () => {
-      resolve(null);
-    });
-    child.on('close', resolve);
-  });
-  if (code !== 0) {
-    throw new UnhealthyError(`Upgrade step "${command}" failed${code === null ? '' : ` (exit ${code})`}.`, {
-      hint: 'The merge is committed: fix the cause and run the remaining upgrade steps by hand.',
-    });
+/** After the merge: what became of the template's commands (nothing when there were none or all ran). */
+export function commandLines(c: CommandsOutcome, source: string, paint: Paint): string[] {
+  const left = c.all.length - c.ran.length;
+  if (left === 0 || c.failed) return [];
+  const them = left === 1 ? 'the command above' : `the ${left} commands above`;
+  switch (c.notRun) {
+    case 'untrusted':
+      return [
+        paint.yellow(
+          `Not run: ${them} come${left === 1 ? 's' : ''} from the template at ${source}, which lsvc does not trust by itself.`,
+        ),
+        paint.dim(
+          'Read them, then run them yourself in the service folder, or run lsvc upgrade with --trust next time.',
+        ),
+      ];
+    case 'declined':
+      return [paint.dim(`Run ${them} when ready (or run lsvc upgrade with --yes next time).`)];
+    case 'conflicts':
+      return [paint.dim(`Run ${them} once the conflicts are resolved and committed.`)];
+    default:
+      return [];
   }
 }

@@ -1,16 +1,14 @@
-import { rm, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
-
-import { lt, valid } from 'semver';
+import { realpath } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
 
 import { ConfigError, UsageError } from '../errors.js';
-import { TEMPLATE_BRANCH } from '../init/git.js';
 import { missingDotfiles, type VirtualFile } from '../template/dotfiles.js';
 import { hashTemplate } from '../template/hash.js';
-import { readManifest, resolveAnswers, type TemplateManifest } from '../template/manifest.js';
+import { readManifest, type TemplateManifest, templateFolderProblem } from '../template/manifest.js';
 import type { TemplateRecord } from '../template/record.js';
 import { renderTemplate } from '../template/render.js';
-import { exportTaggedVersion } from './git-source.js';
+import { isInside } from '../untrusted.js';
+import type { TemplateRepo } from './git-source.js';
 
 /** One template folder at the version it holds. */
 export interface TemplateVersion {
@@ -21,10 +19,14 @@ export interface TemplateVersion {
   hash: string;
   manifest: TemplateManifest;
   virtualFiles: VirtualFile[];
-  /** The git tag it was exported from (dir is then a temporary folder). */
-  tag?: string;
-  /** Removes the temporary folder of a tagged version; nothing for a plain folder. */
-  dispose: () => Promise<void>;
+  /** Set when exported from the git history of the source's repository (dir is then a scratch folder). */
+  git?: {
+    commit: string;
+    /** The tag it was found by (`--to 2.0.0` -> v2.0.0). */
+    tag?: string;
+    /** The untagged ref it was asked for (`--to main`, a commit). */
+    ref?: string;
+  };
 }
 
 export interface SourceOptions {
@@ -34,148 +36,129 @@ export interface SourceOptions {
   dotfilesSnapshot?: string;
 }
 
-const isDir = (p: string) =>
-  stat(p).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
+/** The folder of a source: the built-in template, or a path (a relative one from the service folder). */
+export function sourceFolder(source: string, serviceDir: string, o: SourceOptions): string {
+  if (source === 'builtin') return o.builtinDir;
+  return isAbsolute(source) ? source : resolve(serviceDir, source);
+}
 
-/** Read a template folder (builtin or a path) as a TemplateVersion, or undefined when it is gone. */
-export async function loadTemplate(source: string, o: SourceOptions): Promise<TemplateVersion | undefined> {
+/**
+ * Read a template folder as a TemplateVersion. Refused (exit 3) before any of its files is read when
+ * it is not an lsvc template (say /etc), or when it lies inside the service (a pull request could
+ * then change the template that upgrades the service, and its commands).
+ * `label` names the folder and where it came from, for errors ("The template folder /x (from --template)").
+ */
+export async function openTemplate(
+  dir: string,
+  source: string,
+  o: SourceOptions & { serviceDir?: string; label: string; hint?: string },
+): Promise<TemplateVersion> {
   const builtin = source === 'builtin';
-  const dir = builtin ? o.builtinDir : resolve(source);
-  if (!(await isDir(dir))) return undefined;
+  const hint =
+    o.hint ?? 'Pass --template <folder> with the template to upgrade to (e.g. a fresh clone of your fork).';
+  const problem = await templateFolderProblem(dir);
+  if (problem) throw new ConfigError(`${o.label} ${problem}.`, { hint });
+  if (!builtin && o.serviceDir) {
+    const [real, service] = await Promise.all([realpath(dir), realpath(o.serviceDir)]);
+    if (isInside(service, real)) {
+      throw new ConfigError(`${o.label} is inside this service: a service cannot be its own template.`, {
+        hint: "Keep the template in its own folder or repository (e.g. a clone of your team's template) and pass --template <folder>.",
+      });
+    }
+  }
   const manifest = await readManifest(dir);
   const virtualFiles = builtin && o.dotfilesSnapshot ? await missingDotfiles(dir, o.dotfilesSnapshot) : [];
   const hash = await hashTemplate(dir, virtualFiles);
-  return {
-    dir,
-    source: builtin ? 'builtin' : dir,
-    version: manifest.version,
-    hash,
-    manifest,
-    virtualFiles,
-    dispose: async () => undefined,
-  };
+  return { dir, source: builtin ? 'builtin' : dir, version: manifest.version, hash, manifest, virtualFiles };
 }
 
-/** `version` of the template at `source` from a git tag of the repository holding it, if any. */
-async function taggedTemplate(
+/** The template as it is at `commit` of its repository, or undefined when that commit has none. */
+export async function templateAtCommit(
+  repo: TemplateRepo,
   source: TemplateVersion,
-  version: string,
+  commit: string,
+  scratch: string,
+  label: { tag?: string; ref?: string },
 ): Promise<TemplateVersion | undefined> {
-  const out = await exportTaggedVersion(source.dir, version);
-  if (!out) return undefined;
-  const t = await loadTemplate(out, { builtinDir: out });
-  if (!t) return undefined;
-  return {
-    ...t,
-    source: source.source,
-    tag: version,
-    dispose: () => rm(out, { recursive: true, force: true }),
-  };
-}
-
-/**
- * The version to upgrade to: the recorded source (or --template), which can only provide the
- * version it holds now. `--to` naming another version is a usage error that says how to get it.
- */
-export async function targetTemplate(
-  record: TemplateRecord,
-  o: SourceOptions & { template?: string; to?: string },
-): Promise<TemplateVersion> {
-  const source = o.template ? resolve(o.template) : record.template.source;
-  const t = await loadTemplate(source, o);
-  if (!t) {
-    throw new ConfigError(
-      `The template folder ${source} (from ${o.template ? '--template' : '.lsvc/template.json'}) does not exist.`,
-      {
-        hint: 'Pass --template <folder> with the template to upgrade to (e.g. a fresh clone of your fork).',
-      },
-    );
-  }
-  if (o.to === undefined || o.to === t.version) return t;
-  const current = record.template.version;
-  if (valid(o.to) && valid(current) && lt(o.to, current)) {
-    throw new UsageError(`--to ${o.to} is older than the version this service is at (${current}).`, {
-      hint: 'lsvc upgrade only moves forward; to undo an upgrade, revert its merge commit (git revert -m 1 <commit>).',
-    });
-  }
-  const tagged = t.source === 'builtin' ? undefined : await taggedTemplate(t, o.to);
-  if (tagged) return tagged;
-  const where = t.source === 'builtin' ? "lsvc's built-in template" : `The template at ${t.dir}`;
-  throw new UsageError(`${where} is version ${t.version}; it cannot provide version ${o.to}.`, {
-    hint:
-      t.source === 'builtin'
-        ? `The built-in template is always this lsvc's version: install the lsvc that ships ${o.to}, or pass --template <folder> holding version ${o.to}.`
-        : `No git tag v${o.to} (or ${o.to}) there holds it either: check out version ${o.to} in a folder and pass --template <folder>.`,
+  const exported = await repo.export(commit, scratch);
+  if (!exported) return undefined;
+  const problem = await templateFolderProblem(exported.dir);
+  if (problem) return undefined;
+  const t = await openTemplate(exported.dir, exported.dir, {
+    builtinDir: '',
+    label: `The template at commit ${commit.slice(0, 12)}`,
   });
+  return { ...t, source: source.source, git: { commit, ...label } };
+}
+
+export interface AnswerChange {
+  question: string;
+  from: string | undefined;
+  to: string;
 }
 
 /**
- * For a service without the template branch (made before lsvc upgrade existed, or with --no-git):
- * a folder holding the recorded template version, to render the merge base from: --from, else the
- * recorded source when its hash still matches the record (e.g. after --template points elsewhere).
+ * The answers to render `manifest` with: --set ones, else the recorded ones, else each question's
+ * default; validated as lsvc init validates them. Recorded answers to questions the template no
+ * longer asks are dropped. A --set of `name`, of a question the template does not ask, or of a
+ * value it does not offer is a usage error (exit 2); a recorded value it does not offer, a
+ * configuration error (exit 3) saying how to choose another with --set.
  */
-export async function baseTemplate(
+export function answersFor(
+  manifest: TemplateManifest,
   record: TemplateRecord,
-  target: TemplateVersion,
-  o: SourceOptions & { from?: string },
-): Promise<{ template: TemplateVersion; exact: boolean }> {
-  const { version, hash } = record.template;
-  if (o.from !== undefined) {
-    const t = await loadTemplate(resolve(o.from), o);
-    if (!t)
-      throw new UsageError(`--from ${o.from} is not a folder.`, {
-        hint: `Pass the folder of template version ${version}.`,
+  set: Record<string, string> = {},
+): { answers: Record<string, string>; changed: AnswerChange[] } {
+  const questions = Object.entries(manifest.questions);
+  const offered = questions.map(([q, { choices }]) => `${q} (${choices.join(', ')})`).join('; ');
+  for (const [q, value] of Object.entries(set)) {
+    if (q === 'name') {
+      throw new UsageError('--set name: renaming a service is not a template change.', {
+        hint: 'Keep the name, or make a new service with lsvc init <new-name> and move your code into it.',
       });
-    if (t.version !== version) {
+    }
+    const question = Object.hasOwn(manifest.questions, q) ? manifest.questions[q] : undefined;
+    if (!question) {
+      throw new UsageError(`--set ${q}: template ${manifest.version} has no question "${q}".`, {
+        hint: questions.length > 0 ? `Its questions: ${offered}.` : 'This template asks no questions.',
+      });
+    }
+    if (!question.choices.includes(value)) {
       throw new UsageError(
-        `--from ${o.from} holds template version ${t.version}, but this service was made from ${version}.`,
+        `--set ${q}=${value}: template ${manifest.version} does not offer ${q} "${value}".`,
         {
-          hint: `Pass the folder of template version ${version} (e.g. a checkout of that tag).`,
+          hint: `Choose one of: ${question.choices.join(', ')}.`,
         },
       );
     }
-    return { template: t, exact: t.hash === hash };
   }
-  const recorded = await loadTemplate(record.template.source, o);
-  if (recorded?.hash === hash) return { template: recorded, exact: true };
-  // The recorded folder (or the target's) may be a clone whose tags hold the old version.
-  for (const t of [recorded, target]) {
-    if (!t || t.source === 'builtin') continue;
-    const tagged = await taggedTemplate(t, version);
-    if (tagged) return { template: tagged, exact: tagged.hash === hash };
+  const answers: Record<string, string> = {};
+  const changed: AnswerChange[] = [];
+  for (const [q, question] of questions) {
+    const recorded = Object.hasOwn(record.answers, q) ? record.answers[q] : undefined;
+    const value = set[q] ?? recorded ?? question.default;
+    if (!question.choices.includes(value)) {
+      throw new ConfigError(
+        `Template ${manifest.version} does not offer ${q} "${value}", which .lsvc/template.json records for this service.`,
+        {
+          hint: `Choose one of ${question.choices.join(', ')} with --set ${q}=<choice> (lsvc renders the template with it and records it).`,
+        },
+      );
+    }
+    answers[q] = value;
+    if (recorded !== value) changed.push({ question: q, from: recorded, to: value });
   }
-  throw new UsageError(
-    `This service has no ${TEMPLATE_BRANCH} branch, and no template folder at hand holds the version it was made from (${version}).`,
-    {
-      hint: `Pass --from <folder> holding template version ${version} (e.g. \`git clone --branch v${version} <your template repo>\`); lsvc renders it with your answers as the merge base.`,
-    },
-  );
+  return { answers, changed };
 }
 
-/** Render `t` with the service's recorded answers into the empty folder `outDir`; returns the answers used. */
-export async function renderWithAnswers(
+/** Render `t` with `answers` (from answersFor) and the service's name into the empty folder `outDir`. */
+export async function renderVersion(
   t: TemplateVersion,
-  record: TemplateRecord,
+  name: string,
+  answers: Record<string, string>,
   outDir: string,
-): Promise<Record<string, string>> {
-  const { name, ...given } = record.answers;
-  // A question the template dropped is no longer asked; a new one takes its default.
-  const known = Object.fromEntries(Object.entries(given).filter(([q]) => q in t.manifest.questions));
-  for (const [q, value] of Object.entries(known)) {
-    const choices = t.manifest.questions[q]?.choices ?? [];
-    if (!choices.includes(value)) {
-      throw new ConfigError(
-        `Template ${t.version} no longer offers ${q} "${value}", which this service was made with.`,
-        {
-          hint: `Upgrade from a template that still offers it (--template), or change "${q}" in .lsvc/template.json to one of: ${choices.join(', ')} (and commit) if the service has moved.`,
-        },
-      );
-    }
-  }
-  const answers = resolveAnswers(t.manifest, known);
+  signal?: AbortSignal,
+): Promise<void> {
   await renderTemplate({
     templateDir: t.dir,
     outDir,
@@ -183,6 +166,6 @@ export async function renderWithAnswers(
     name,
     answers,
     virtualFiles: t.virtualFiles,
+    signal,
   });
-  return answers;
 }

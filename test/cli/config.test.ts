@@ -138,9 +138,21 @@ environments:
     expect(errorOf('service: demo\nenvironments:\n  staging: {\n').message).toMatch(
       /^lsvc.yml:\d+:\d+: YAML syntax error: /,
     );
-    expect(errorOf('service: demo\nservice: other\nenvironments: {staging: {}}\n').message).toMatch(
-      /^lsvc.yml:2:1: YAML syntax error: Map keys must be unique/,
+    expect(errorOf('service: demo\nservice: other\nenvironments: {staging: {}}\n').message).toBe(
+      'lsvc.yml:2:1: service: duplicate key (first at line 1)',
     );
+    // Nested, in flow style, and the first duplicate in the file is the one reported.
+    expect(
+      errorOf(
+        'service: demo\nenvironments:\n  staging: {a: 1}\n  prod: {env: {A: 1, B: 2, A: 3}}\n  staging: {}\n',
+      ).message,
+    ).toBe('lsvc.yml:4:28: environments.prod.env.A: duplicate key (first at line 4)');
+    // 1 and "1" are different keys (as YAML has it); merge keys may repeat.
+    expect(() =>
+      parseServiceConfig(
+        'service: demo\nx: &x {instanceType: t3.small}\ny: &y {confirm: true}\nenvironments:\n  staging:\n    <<: *x\n    <<: *y\n    env: {1: a, "1": b}\n',
+      ),
+    ).toThrow(/x: unknown key/);
     expect(errorOf('- just\n- a list\n').message).toBe(
       'lsvc.yml:1:1: must be a map of settings (service, region, environments, ...)',
     );

@@ -43,6 +43,7 @@ beforeAll(async () => {
     builtinDir: '/nonexistent',
     dryRun: false,
     lsvcVersion: '0.1.0',
+    commands: { trust: false },
     env: { ...process.env, ...fleet.env },
   });
   origin = await tempDir('lsvc-origin-');

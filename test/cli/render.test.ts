@@ -204,11 +204,17 @@ describe('template manifest', () => {
     cleanup.push(dir);
     await writeFile(
       join(dir, 'lsvc-template.json'),
-      JSON.stringify({ version: '1', placeholder: 'Little Service' }),
+      JSON.stringify({ version: '1.0.0', placeholder: 'Little Service' }),
     );
     await expect(readManifest(dir)).rejects.toMatchObject({
       exitCode: 3,
       message: expect.stringMatching(/placeholder: must be a kebab-case name/),
+    });
+    // lsvc upgrade compares versions: a template's version is semver.
+    await writeFile(join(dir, 'lsvc-template.json'), JSON.stringify({ version: '1', placeholder: 'x' }));
+    await expect(readManifest(dir)).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringMatching(/version: must be a semver version/),
     });
     await writeFile(join(dir, 'lsvc-template.json'), '{ not json');
     await expect(readManifest(dir)).rejects.toMatchObject({

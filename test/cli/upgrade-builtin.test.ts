@@ -77,6 +77,23 @@ describe('lsvc upgrade with the real service template', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ upToDate: true, source: 'builtin', steps: [] });
   });
 
+  it('the built-in template at the same version is up to date, even where its files differ', async () => {
+    // As after installing the same lsvc from npm, whose packaging leaves out a few files.
+    const file = join(service, '.lsvc/template.json');
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.replace(/"hash": "sha256:[0-9a-f]+"/, `"hash": "sha256:${'0'.repeat(64)}"`));
+    git(service, 'commit', '-q', '-am', 'Another packaging of the same template');
+    const check = await lsvc('upgrade', '--check');
+    expect({ code: check.code, out: check.stdout }).toEqual({
+      code: 0,
+      out: 'Up to date: template 1.0.0.\n',
+    });
+    expect((await lsvc('upgrade', '--dry-run')).stdout).toBe(
+      'Up to date: template 1.0.0, nothing to upgrade.\n',
+    );
+    git(service, 'reset', '-q', '--hard', 'HEAD~1');
+  });
+
   it('merges a newer version into the service, your README change kept, answers reused', async () => {
     await edit(join(service, 'README.md'), (t) =>
       t.replace('# order-desk\n', '# order-desk\n\nOur order desk (team notes).\n'),

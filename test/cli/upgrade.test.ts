@@ -1,76 +1,17 @@
 // lsvc upgrade end to end through the built binary, with two versions of a small template
 // (test/fixtures/upgrade-v1 and upgrade-v2; see the diff between them for what changes).
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 
-import { templateRecordSchema } from '../../src/template/record.js';
-import {
-  type CliResult,
-  exists,
-  fakeProgram,
-  FIXTURES,
-  isolatedGitEnv,
-  listTree,
-  readText,
-  removeDir,
-  runCli,
-  tempDir,
-} from '../support/cli.js';
+import { emptySummary } from '../../src/upgrade/summary.js';
+import { exists, fakeProgram, FIXTURES, listTree, readText } from '../support/cli.js';
+import { edit, expectCleanFailure, type Service, upgradeKit } from '../support/upgrade.js';
 
-const cleanup: string[] = [];
-let gitEnv: NodeJS.ProcessEnv;
-
-beforeAll(async () => {
-  gitEnv = await isolatedGitEnv();
-  cleanup.push(gitEnv.HOME ?? '');
-});
-afterAll(async () => {
-  await Promise.all(cleanup.map(removeDir));
-});
-
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=Ada', '-c', 'user.email=ada@example.com', ...args], {
-    cwd,
-    env: { ...process.env, ...gitEnv },
-  })
-    .toString()
-    .trim();
-
-const lsvc = (cwd: string, ...args: string[]) => runCli(args, { cwd, env: gitEnv });
-
-interface Service {
-  root: string;
-  /** The template folder the service was made from (--template): replaced by v2 to "release" it. */
-  tpl: string;
-  dir: string;
-}
-
-/** A service made by lsvc init from upgrade-v1 (db mysql), as user "demo". */
-async function makeService(initArgs: string[] = []): Promise<Service> {
-  const root = await tempDir('lsvc-upgrade-');
-  cleanup.push(root);
-  const tpl = join(root, 'tpl');
-  await cp(join(FIXTURES, 'upgrade-v1'), tpl, { recursive: true });
-  const r = await lsvc(root, 'init', 'demo', '--template', tpl, '--db', 'mysql', '--no-install', ...initArgs);
-  expect(r.code).toBe(0);
-  return { root, tpl, dir: join(root, 'demo') };
-}
-
-/** The template folder moves on to 2.0.0 (as after a git pull of a team's template). */
-async function releaseV2(s: Service): Promise<void> {
-  await rm(s.tpl, { recursive: true });
-  await cp(join(FIXTURES, 'upgrade-v2'), s.tpl, { recursive: true });
-}
-
-async function edit(file: string, from: string, to: string): Promise<void> {
-  const text = await readFile(file, 'utf8');
-  expect(text).toContain(from);
-  await writeFile(file, text.replace(from, to));
-}
+const { git, lsvc, lsvcWith, scratch, makeService, templateClone, releaseV2, snapshot, record } =
+  upgradeKit();
 
 /** Your changes: the port (away from the template's change), the shutdown line (the same line), and no Dockerfile. */
 async function userChanges(s: Service): Promise<void> {
@@ -79,40 +20,6 @@ async function userChanges(s: Service): Promise<void> {
   git(s.dir, 'rm', '-q', 'Dockerfile');
   git(s.dir, 'commit', '-q', '-am', 'My changes');
 }
-
-/** Everything an upgrade could touch: refs, HEAD, index, status, and every file's bytes. */
-async function snapshot(dir: string): Promise<Record<string, unknown>> {
-  const files: Record<string, string> = {};
-  for (const rel of await listTree(dir)) {
-    if (rel === '.git' || rel.startsWith('.git/')) continue;
-    files[rel] = await readFile(join(dir, rel)).then(
-      (b) => createHash('sha256').update(b).digest('hex'),
-      () => 'dir',
-    );
-  }
-  return {
-    refs: git(dir, 'for-each-ref', '--format=%(refname) %(objectname)'),
-    head: git(dir, 'symbolic-ref', 'HEAD'),
-    index: createHash('sha256')
-      .update(await readFile(join(dir, '.git/index')))
-      .digest('hex'),
-    status: git(dir, 'status', '--porcelain'),
-    mergeHead: await exists(join(dir, '.git/MERGE_HEAD')),
-    files,
-  };
-}
-
-function expectCleanFailure(r: CliResult, code: number, message: RegExp) {
-  expect(r.code).toBe(code);
-  const first = r.stderr.split('\n')[0] ?? '';
-  expect(first).toMatch(/^Error: /);
-  expect(first).toMatch(message);
-  expect(r.stderr).toMatch(/\nHint: /);
-  expect(r.stderr).not.toMatch(/\n\s+at .+[(:]\d+/);
-}
-
-const record = async (dir: string) =>
-  templateRecordSchema.parse(JSON.parse(await readText(join(dir, '.lsvc/template.json'))));
 
 describe('lsvc init keeps the pristine render for upgrades', () => {
   it('creates the lsvc/template branch at the first commit, main starting from it', async () => {
@@ -150,6 +57,8 @@ describe('lsvc upgrade --check', () => {
       latest: '2.0.0',
       upToDate: false,
       source: s.tpl,
+      answers: { name: 'demo', db: 'mysql' },
+      changedAnswers: [],
       steps: [
         { version: '1.5.0', notes: 'Logs are JSON from 1.5.0 on.', run: [] },
         {
@@ -258,18 +167,23 @@ describe('lsvc upgrade with your changes', () => {
 });
 
 describe('lsvc upgrade without conflicts', () => {
-  it('commits the merge with the updated record and runs the upgrade commands with --yes', async () => {
+  it('commits the merge with the updated record and runs the upgrade commands with --trust', async () => {
     const s = await makeService();
     await edit(join(s.dir, 'src/config.ts'), 'PORT ?? 3000', 'PORT ?? 8080');
     git(s.dir, 'commit', '-q', '-am', 'Port');
     await releaseV2(s);
     const mine = git(s.dir, 'rev-parse', 'HEAD');
 
-    const r = await lsvc(s.dir, 'upgrade', '--yes', '--json');
+    const r = await lsvc(s.dir, 'upgrade', '--trust', '--json');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(out).toMatchObject({ committed: true, adopted: false, ran: ['echo migrated > upgrade-step.txt'] });
+    expect(out).toMatchObject({
+      committed: true,
+      adopted: false,
+      commands: { trusted: true, ran: ['echo migrated > upgrade-step.txt'] },
+    });
     expect(out.summary).toEqual({
+      ...emptySummary(),
       updated: ['Dockerfile', 'src/db.ts', 'src/shutdown.ts'],
       merged: ['src/config.ts'],
       added: ['src/demo-health.ts'],
@@ -294,7 +208,7 @@ describe('lsvc upgrade without conflicts', () => {
       'echo migrated > upgrade-step.txt',
       'echo broken >&2; exit 3',
     );
-    const r = await lsvc(s.dir, 'upgrade', '--yes');
+    const r = await lsvc(s.dir, 'upgrade', '--trust');
     expectCleanFailure(r, 6, /Upgrade step "echo broken >&2; exit 3" failed \(exit 3\)/);
     expect(r.stdout).toContain('broken');
     expect(git(s.dir, 'log', '-1', '--format=%s')).toBe('Upgrade to the lsvc service template 2.0.0');
@@ -315,11 +229,12 @@ describe('lsvc upgrade without conflicts', () => {
     expect(await exists(join(s.dir, 'src/config.ts'))).toBe(false);
   });
 
-  it('without --yes and without a terminal, lists the commands instead of running them', async () => {
+  it('without --trust and without a terminal, lists the commands instead of running them: exit 8', async () => {
     const s = await makeService();
     await releaseV2(s);
     const r = await lsvc(s.dir, 'upgrade');
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(8);
+    expect(r.stdout).toContain('Not run: the command above comes from the template at');
     expect(r.stdout).toContain('Merged and committed template 2.0.0');
     expect(r.stdout).toContain('run: echo migrated > upgrade-step.txt');
     expect(await exists(join(s.dir, 'upgrade-step.txt'))).toBe(false);
@@ -374,10 +289,11 @@ describe('lsvc upgrade refusals', () => {
       'git',
       `[ "$1" = merge-tree ] && { echo "usage: git merge-tree" >&2; exit 129; }\nexec ${realGit} "$@"`,
     );
-    const r = await runCli(['upgrade', '--dry-run'], {
-      cwd: s.dir,
-      env: { ...gitEnv, PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` },
-    });
+    const r = await lsvcWith(
+      { cwd: s.dir, env: { PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` } },
+      'upgrade',
+      '--dry-run',
+    );
     expectCleanFailure(r, 3, /--dry-run needs git 2\.38 or newer/);
   });
 
@@ -388,8 +304,7 @@ describe('lsvc upgrade refusals', () => {
   });
 
   it('without .lsvc/template.json: exit 3', async () => {
-    const dir = await tempDir('lsvc-upgrade-none-');
-    cleanup.push(dir);
+    const dir = await scratch('lsvc-upgrade-none-');
     expectCleanFailure(await lsvc(dir, 'upgrade', '--check'), 3, /template\.json is missing/);
   });
 });
@@ -447,14 +362,8 @@ describe('a template folder that is a git clone provides its tagged versions', (
     await cp(join(FIXTURES, fixture), s.tpl, { recursive: true });
   };
   beforeAll(async () => {
-    const root = await tempDir('lsvc-upgrade-tags-');
-    cleanup.push(root);
-    const tpl = join(root, 'tpl');
-    await cp(join(FIXTURES, 'upgrade-v1'), tpl, { recursive: true });
-    git(tpl, 'init', '-q', '-b', 'main');
-    git(tpl, 'add', '-A');
-    git(tpl, 'commit', '-q', '-m', '1.0.0');
-    git(tpl, 'tag', 'v1.0.0');
+    const root = await scratch('lsvc-upgrade-tags-');
+    const tpl = await templateClone(root);
     // Made before lsvc upgrade existed: no git at init, put under git by hand later.
     expect(
       (await lsvc(root, 'init', 'demo', '--template', tpl, '--db', 'mysql', '--no-install', '--no-git')).code,
@@ -505,6 +414,9 @@ describe('a template folder that is a git clone provides its tagged versions', (
   });
 
   it('refuses --to a version older than the service, and one no tag holds', async () => {
+    // The upgrade above left its conflicts: --check says so, not "up to date".
+    expectCleanFailure(await lsvc(s.dir, 'upgrade', '--check'), 2, /A merge is in progress/);
+    git(s.dir, 'merge', '--abort');
     expectCleanFailure(await lsvc(s.dir, 'upgrade', '--to', '0.5.0', '--check'), 2, /older than the version/);
     const r = await lsvc(s.dir, 'upgrade', '--to', '2.5.0', '--check');
     expectCleanFailure(r, 2, /is version 3\.0\.0; it cannot provide version 2\.5\.0/);
