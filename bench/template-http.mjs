@@ -5,18 +5,26 @@
 //        [--connections=50] [--build=false] [--logs=file|null] [--write=false] [--keep]
 //        [--web-node-options="--max-semi-space-size=16"] [--profile] [--compare=label=/dir,...]
 //        [--reference=false] [--targets=healthz,note] [--quiet-wait=180]
+//        [--image-node-options=false] [--node-defaults]
 //
 // What runs: the template built for production (`npm run build`, then `node dist/src/web.js` with
-// NODE_ENV=production, LOG_LEVEL=info, its log on stdout going to a file) on a fresh, migrated
-// Postgres database and a unique queue prefix; a bare Koa 3 server (same koa as the template) in
-// its own process; autocannon in this process. Targets:
-//   (b) /healthz                          >= 0.80x bare Koa requests/s
-//   (c) GET /v1/notes/:id (JWT, Postgres) >= 0.35x bare Koa requests/s
+// NODE_ENV=production, LOG_LEVEL=info, the NODE_OPTIONS its Dockerfile sets, its log on stdout
+// going to a file) on a fresh, migrated Postgres database and a unique queue prefix; a bare Koa 3
+// server (same koa as the template) in its own process; (d) bare Koa + node-postgres reading the
+// same note with nothing else; autocannon in this process. Targets (issue #12):
+//   (b) /healthz                          >= 0.95x bare Koa (a) requests/s
+//   (c) GET /v1/notes/:id (JWT, Postgres) >= 0.90x (d) requests/s, and server CPU per request
+//                                         <= 1.3x (d)'s
+//   web RSS after load                    <= 150 MiB
+// Every ratio is the median of per-round ratios: the variants run interleaved in the same rounds.
 // Also reports the web process's memory after warm-up and load (RSS from /proc, heap from
 // process.memoryUsage() via a preloaded SIGUSR2 probe), and server CPU per request.
 //
-// (d), on by default (--reference=false drops it): a reference, not a target: bare Koa reading the
-//                same note with node-postgres and nothing else, the ceiling for (c) on this machine.
+// --reference=false  drops (d) (and with it the note targets).
+// --image-node-options=false  starts the template with Node's defaults instead of the Dockerfile's
+//                NODE_OPTIONS.
+// --node-defaults  also runs the same template with Node's defaults (no NODE_OPTIONS) in the same
+//                rounds: the image's options against none, for memory and throughput.
 // --profile      afterwards, runs each target once more in a fresh server started with --cpu-prof
 //                and splits the server's CPU per request into categories (JWT, database, ...).
 // --compare='fix=/path/to/copy'  also runs another build of the template (a copy with a fix applied:
@@ -88,10 +96,12 @@ const options = parseArgs(process.argv.slice(2), {
   reference: true,
   targets: 'healthz,note',
   quietWait: 180,
+  imageNodeOptions: true,
+  nodeDefaults: false,
 });
 if (options.rounds < 3) throw new Error('--rounds must be at least 3 (medians over rounds)');
 
-const GOALS = { healthz: 0.8, note: 0.35 };
+const GOALS = { healthz: 0.95, note: 0.9, noteCpu: 1.3, rssMiB: 150 };
 const PROBE = join(BENCH_DIR, 'lib', 'mem-probe.mjs');
 const work = join(tmpdir(), uniqueName('lsvc-bench-http'));
 const cleanup = cleanupRegistry();
@@ -99,9 +109,20 @@ const log = (message) => console.error(`[http] ${message}`);
 const nodeFlags = options.webNodeOptions ? options.webNodeOptions.split(/\s+/) : [];
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
+/** The NODE_OPTIONS the template's image sets (`ENV NODE_OPTIONS=...` in its Dockerfile). */
+function dockerfileNodeOptions(dir) {
+  const file = join(dir, 'Dockerfile');
+  if (!existsSync(file)) return '';
+  return /^ENV NODE_OPTIONS="?([^"\n]*)"?\s*$/m.exec(readFileSync(file, 'utf8'))?.[1]?.trim() ?? '';
+}
+const imageNodeOptions = options.imageNodeOptions ? dockerfileNodeOptions(TEMPLATE_DIR) : '';
+
 // The builds of the template under test: the template itself, then any --compare copies.
 const builds = [
-  { key: '', label: 'template', dir: TEMPLATE_DIR },
+  { key: '', label: 'template', dir: TEMPLATE_DIR, nodeOptions: imageNodeOptions },
+  ...(options.nodeDefaults
+    ? [{ key: '@defaults', label: 'Node defaults', dir: TEMPLATE_DIR, flags: [], nodeOptions: '' }]
+    : []),
   ...options.compare
     .split(',')
     .filter(Boolean)
@@ -110,7 +131,13 @@ const builds = [
       const [label, dir] = spec.includes('=')
         ? spec.split('=')
         : [spec.split('/').filter(Boolean).at(-1), spec];
-      return { key: `@${label}`, label, dir: resolve(dir), flags: flags.split(/\s+/).filter(Boolean) };
+      return {
+        key: `@${label}`,
+        label,
+        dir: resolve(dir),
+        flags: flags.split(/\s+/).filter(Boolean),
+        nodeOptions: imageNodeOptions,
+      };
     }),
 ];
 
@@ -148,7 +175,10 @@ async function main() {
 
   const queuePrefixes = new Set();
   /** Starts one server process; the template's stdout (its JSON log) goes to a file. */
-  async function startServer(kind, { dir, key = '', flags = [], logFile, memFile, extraEnv = {} } = {}) {
+  async function startServer(
+    kind,
+    { dir, key = '', flags = [], nodeOptions = '', logFile, memFile, extraEnv = {} } = {},
+  ) {
     const port = await freePort();
     const isBare = kind === 'bare';
     const queuePrefix = `${prefix}${key.replace(/[^\w-]/g, '-')}`;
@@ -181,6 +211,7 @@ async function main() {
               QUEUE_PREFIX: queuePrefix,
               PORT: String(port),
               BENCH_MEM_FILE: memFile ?? '',
+              NODE_OPTIONS: nodeOptions,
             },
         stdio: ['ignore', output, isBare ? 'inherit' : output],
       },
@@ -262,7 +293,7 @@ async function main() {
         short: `/healthz${build.key ? ` with ${build.label}` : ''}`,
         path: '/healthz',
         server: build.server,
-        goal: GOALS.healthz,
+        goal: { of: 'bare', ratio: GOALS.healthz },
         build,
       };
     if (options.targets.includes('note'))
@@ -272,7 +303,7 @@ async function main() {
         path: `/v1/notes/${note.id}`,
         headers: readHeaders,
         server: build.server,
-        goal: GOALS.note,
+        goal: barePg ? { of: 'barepg', ratio: GOALS.note, cpu: GOALS.noteCpu } : undefined,
         build,
       };
   }
@@ -340,6 +371,7 @@ async function main() {
       const server = await startServer(target.kind ?? 'template', {
         dir: target.build?.dir,
         key: target.build?.key,
+        nodeOptions: target.build?.nodeOptions,
         flags: [
           '--cpu-prof',
           `--cpu-prof-dir=${dir}`,
@@ -370,10 +402,14 @@ async function main() {
 
   // ---- report ---------------------------------------------------------------------------------
   const series = (name, key) => samples[name].map((sample) => sample[key]);
-  const ratios = (name) => samples[name].map((sample, round) => sample.rps / samples.bare[round].rps);
+  /** Per-round ratios of `key` between two targets measured in the same rounds. */
+  const ratios = (name, of = 'bare', key = 'rps') =>
+    samples[name].map((sample, round) => sample[key] / samples[of][round][key]);
+  const range = (values) => `${fmt(median(values), 2)}x (${fmt(min(values), 2)}-${fmt(max(values), 2)})`;
   const rows = names.map((name) => {
     const rps = series(name, 'rps');
-    const ratio = name === 'bare' ? undefined : ratios(name);
+    const { goal } = targets[name];
+    const vsReference = barePg && name.startsWith('note');
     return [
       targets[name].label,
       fmt(median(rps)),
@@ -381,26 +417,41 @@ async function main() {
       fmt(median(series(name, 'p50'))),
       fmt(median(series(name, 'p99'))),
       fmt(median(series(name, 'cpuPer1k')), 0),
-      ratio ? `${fmt(median(ratio), 2)}x (${fmt(min(ratio), 2)}-${fmt(max(ratio), 2)})` : '1.00x',
-      targets[name].goal ? `>= ${fmt(targets[name].goal, 2)}x` : '',
+      name === 'bare' ? '1.00x' : range(ratios(name)),
+      vsReference ? range(ratios(name, 'barepg')) : '',
+      vsReference ? range(ratios(name, 'barepg', 'cpuPer1k')) : '',
+      goal
+        ? `>= ${fmt(goal.ratio, 2)}x ${goal.of === 'bare' ? '(a)' : '(d)'}${goal.cpu ? `, CPU <= ${fmt(goal.cpu, 1)}x (d)` : ''}`
+        : '',
     ];
   });
+  // Near the line, two decimals could show the target itself next to a FAIL.
+  const shown = (value, line) => fmt(value, Math.abs(value - line) < 0.01 ? 3 : 2);
+  const verdictWord = (build, ok) =>
+    build?.key ? (ok ? 'would PASS' : 'would still FAIL') : ok ? 'PASS' : 'FAIL';
   const verdicts = names
     .filter((name) => targets[name].goal)
-    .map((name) => {
-      const ratio = median(ratios(name));
-      const ok = ratio >= targets[name].goal;
-      const verdict = targets[name].build.key
-        ? ok
-          ? 'would PASS'
-          : 'would still FAIL'
-        : ok
-          ? 'PASS'
-          : 'FAIL';
-      // Near the line, two decimals could show the target itself next to a FAIL.
-      const shown = fmt(ratio, Math.abs(ratio - targets[name].goal) < 0.01 ? 3 : 2);
-      return `- **${verdict}** ${targets[name].label}: ${shown}x bare Koa requests/s (target >= ${fmt(targets[name].goal, 2)}x; median of per-round ratios)`;
+    .flatMap((name) => {
+      const { goal, build, label } = targets[name];
+      const of = goal.of === 'bare' ? 'bare Koa (a)' : 'the reference (d)';
+      const ratio = median(ratios(name, goal.of));
+      const lines = [
+        `- **${verdictWord(build, ratio >= goal.ratio)}** ${label}: ${shown(ratio, goal.ratio)}x ${of} requests/s (target >= ${fmt(goal.ratio, 2)}x; median of per-round ratios)`,
+      ];
+      if (goal.cpu) {
+        const cpu = median(ratios(name, goal.of, 'cpuPer1k'));
+        lines.push(
+          `- **${verdictWord(build, cpu <= goal.cpu)}** ${label}: ${shown(cpu, goal.cpu)}x ${of} server CPU per request (target <= ${fmt(goal.cpu, 1)}x; median of per-round ratios)`,
+        );
+      }
+      return lines;
     });
+  for (const build of builds) {
+    const rss = build.memAfter.rssMiB;
+    verdicts.push(
+      `- **${verdictWord(build, rss <= GOALS.rssMiB)}** web RSS after load${build.key ? ` **with ${build.label}**` : ''}: ${fmt(rss, 1)} MiB (target <= ${GOALS.rssMiB} MiB; peak ${fmt(build.memAfter.hwmMiB, 1)} MiB)`,
+    );
+  }
   const memoryTable = table(
     [
       'Process',
@@ -427,20 +478,20 @@ async function main() {
     .filter((build) => build.key)
     .map(
       (build) =>
-        `${build.label} = ${build.dir}${build.flags.length ? ` started with \`node ${build.flags.join(' ')}\`` : ''}`,
+        `${build.label} = ${build.dir}${build.flags.length ? ` started with \`node ${build.flags.join(' ')}\`` : ''}${build.nodeOptions ? '' : ' with NODE_OPTIONS empty'}`,
     );
 
   // A run with --compare goes to its own part of RESULTS.md, next to the plain run's.
-  const resultsKey = copies.length ? 'template-http-compare' : 'template-http';
-  const heading = copies.length
+  const resultsKey = options.compare ? 'template-http-compare' : 'template-http';
+  const heading = options.compare
     ? '### HTTP: the template against patched copies of it (same run)'
     : '### HTTP and web memory';
   const markdown = `${heading}
 
 Run ${info.date} · Node ${info.node} · ${info.cpu} × ${info.cpus} vCPU, ${info.memGiB} GiB · koa ${templateVersion('koa')}, @koa/router ${templateVersion('@koa/router')}, pino ${templateVersion('pino')}, jose ${templateVersion('jose')}, pg ${templateVersion('pg')} · autocannon ${autocannonVersion()}, ${options.connections} connections, ${options.duration} s per measurement, ${options.rounds} rounds (order rotated), ${options.warmup} s warm-up per target.
-${process.env.BENCH_TEMPLATE_DIR ? `**Measured on the template copy at ${TEMPLATE_DIR}** (BENCH_TEMPLATE_DIR). ` : ''}${copies.length ? `**Compared in the same rounds with the copies ${copies.join(', ')}** (--compare). ` : ''}Template: \`npm run build\`, \`node ${nodeFlags.length ? `${nodeFlags.join(' ')} ` : ''}dist/src/web.js\` with NODE_ENV=production, LOG_LEVEL=info, stdout ${options.logs === 'null' ? 'to /dev/null' : 'to a file'}, fresh migrated database, Redis up; bare Koa in its own process. Every response checked 2xx; before each measurement the script waits until the machine is idle (other sessions share it)${waits.length ? ` (it waited ${waits.length} time(s), ${fmt(waits.reduce((a, b) => a + b, 0) / 1000)} s in all)` : ''}. "Server CPU" is the server process's user+system CPU per 1000 requests (from /proc), which the machine's other load disturbs much less than requests/s.
+${process.env.BENCH_TEMPLATE_DIR ? `**Measured on the template copy at ${TEMPLATE_DIR}** (BENCH_TEMPLATE_DIR). ` : ''}${copies.length ? `**Compared in the same rounds with ${copies.join(', ')}**. ` : ''}Template: \`npm run build\`, \`node ${nodeFlags.length ? `${nodeFlags.join(' ')} ` : ''}dist/src/web.js\` with ${imageNodeOptions ? `NODE_OPTIONS=${imageNodeOptions} (the image's, from its Dockerfile), ` : "Node's defaults (no NODE_OPTIONS), "}NODE_ENV=production, LOG_LEVEL=info, stdout ${options.logs === 'null' ? 'to /dev/null' : 'to a file'}, fresh migrated database, Redis up; bare Koa in its own process. Every response checked 2xx; before each measurement the script waits until the machine is idle (other sessions share it)${waits.length ? ` (it waited ${waits.length} time(s), ${fmt(waits.reduce((a, b) => a + b, 0) / 1000)} s in all)` : ''}. "Server CPU" is the server process's user+system CPU per 1000 requests (from /proc), which the machine's other load disturbs much less than requests/s.
 
-${table(['Target', 'req/s (median)', 'req/s range (spread)', 'p50 ms', 'p99 ms', 'server CPU ms/1k req', 'vs bare Koa (median, range)', 'target'], rows)}
+${table(['Target', 'req/s (median)', 'req/s range (spread)', 'p50 ms', 'p99 ms', 'server CPU ms/1k req', 'req/s vs bare Koa (a) (median, range)', 'req/s vs (d)', 'CPU per request vs (d)', 'target'], rows)}
 
 ${verdicts.join('\n')}
 

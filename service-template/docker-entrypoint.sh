@@ -10,7 +10,7 @@
 # MIGRATE_ON_START=false skips them (when a release step runs `node dist/src/migrate.js latest`).
 set -euo pipefail
 
-# src/healthcheck.ts reads PROCESS_TYPE. The HEALTHCHECK runs outside this script's
+# healthcheck.js reads PROCESS_TYPE. The HEALTHCHECK runs outside this script's
 # environment, so the type is also written where the Dockerfile's HEALTHCHECK reads it.
 PROCESS_TYPE_FILE=/tmp/little-service.process-type
 

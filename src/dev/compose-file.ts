@@ -38,6 +38,12 @@ export interface ComposeModel {
   services: ComposeService[];
   /** Top-level `version:` of the first file, if any (v1 wants it repeated in extra files). */
   version: string | undefined;
+  /**
+   * `x-lsvc: { healthcheck: {...} }`: health-check settings `lsvc dev` adds to every service with a
+   * health check when the engine and compose support them (`start_interval` needs Docker Engine 25+
+   * and Compose v2.24+; older ones refuse the key, so it cannot be in the file itself).
+   */
+  lsvcHealthcheck?: Record<string, string | number>;
 }
 
 const MAIN_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'];
@@ -141,10 +147,38 @@ export function composeModel(
     services.push(serviceOf(name, def, vars));
   }
   const version = docs[0]?.version;
+  const lsvcHealthcheck = docs.reduce<Record<string, string | number> | undefined>((settings, doc) => {
+    const block = isMap(doc['x-lsvc']) ? doc['x-lsvc'].healthcheck : undefined;
+    return block === undefined ? settings : { ...settings, ...healthcheckSettings(block) };
+  }, undefined);
   return {
     services,
     version: typeof version === 'string' || typeof version === 'number' ? String(version) : undefined,
+    ...(lsvcHealthcheck ? { lsvcHealthcheck } : {}),
   };
+}
+
+const DURATION = /^(\d+(\.\d+)?(us|ms|s|m|h))+$/;
+const HEALTHCHECK_DURATIONS = ['start_interval', 'interval', 'timeout', 'start_period'];
+
+/** `x-lsvc.healthcheck` from a service's files (untrusted): durations and retries, nothing else. */
+function healthcheckSettings(block: unknown): Record<string, string | number> {
+  const hint =
+    'x-lsvc.healthcheck takes start_interval, interval, timeout, start_period (durations like 1s) and retries.';
+  if (!isMap(block)) throw new ConfigError('x-lsvc.healthcheck in the compose file is not a map.', { hint });
+  const out: Record<string, string | number> = {};
+  for (const [key, value] of Object.entries(block)) {
+    const ok = HEALTHCHECK_DURATIONS.includes(key)
+      ? typeof value === 'string' && DURATION.test(value)
+      : key === 'retries' && Number.isInteger(value) && (value as number) > 0;
+    if (!ok)
+      throw new ConfigError(
+        `x-lsvc.healthcheck.${key} in the compose file: ${JSON.stringify(value)} is not allowed.`,
+        { hint },
+      );
+    out[key] = value as string | number;
+  }
+  return out;
 }
 
 /** Compose's merge, simplified: maps merge, `ports` accumulate, everything else is replaced. */

@@ -3,7 +3,7 @@
 // clear error: exit 3 without lsvc.yml or compose file, exit 4 without Docker or compose.
 import type { Docker } from '../docker/client.js';
 import { type ComposeCli, type ComposeProject, type Exec, requireCompose } from '../docker/compose.js';
-import { writeLabelsOverride } from './labels.js';
+import { supportsStartInterval, writeLabelsOverride } from './labels.js';
 import { type DevProject, composeProject, loadDevProject } from './project.js';
 
 export interface DevDeps {
@@ -40,7 +40,10 @@ export async function openComposeContext(deps: DevDeps): Promise<ComposeContext>
   cliPromise.catch(() => undefined);
   const docker = await deps.connectDocker();
   const cli = await cliPromise;
-  const labels = await writeLabelsOverride(project);
+  // Only asked when the file has settings that depend on it (the template's x-lsvc block).
+  const startInterval =
+    project.model.lsvcHealthcheck !== undefined && supportsStartInterval(await engineApiVersion(docker), cli);
+  const labels = await writeLabelsOverride(project, { startInterval });
   return {
     project,
     docker,
@@ -48,4 +51,13 @@ export async function openComposeContext(deps: DevDeps): Promise<ComposeContext>
     compose: composeProject(project, cli, deps.env, [labels]),
     labelsFile: labels,
   };
+}
+
+/** The engine's API version ("1.44"); undefined when it does not say. */
+async function engineApiVersion(docker: Docker): Promise<string | undefined> {
+  try {
+    return (await docker.version()).ApiVersion;
+  } catch {
+    return undefined;
+  }
 }

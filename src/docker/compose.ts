@@ -19,8 +19,11 @@ export interface ComposeCli {
   display: string;
 }
 
-/** `docker compose` (v2) when it answers, else `docker-compose` (v1); undefined when neither does. */
-export async function detectCompose(exec: Exec, timeoutMs = 5000): Promise<ComposeCli | undefined> {
+/**
+ * `docker compose` (v2) when it answers, else `docker-compose` (v1); undefined when neither does.
+ * v1 is a Python program: on a busy machine its `version` took more than 5 s (seen on the test bed).
+ */
+export async function detectCompose(exec: Exec, timeoutMs = 15_000): Promise<ComposeCli | undefined> {
   const v2 = await exec('docker', ['compose', 'version', '--short'], { timeoutMs });
   if (v2.code === 0) {
     return {

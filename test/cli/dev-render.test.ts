@@ -1,9 +1,12 @@
-// Pure pieces of `lsvc dev`: start order, URLs, the `dev ps` table and JSON rows, the labels file.
+// Pure pieces of `lsvc dev`: start order, URLs, the `dev ps` table and JSON rows, the labels file
+// and the x-lsvc health-check settings it carries.
 import { describe, expect, it } from '@jest/globals';
 
-import type { ComposeService } from '../../src/dev/compose-file.js';
+import { parse } from 'yaml';
+
+import { type ComposeService, composeModel, parseComposeText } from '../../src/dev/compose-file.js';
 import type { ContainerSnapshot } from '../../src/dev/health.js';
-import { labelsOverride } from '../../src/dev/labels.js';
+import { labelsOverride, supportsStartInterval } from '../../src/dev/labels.js';
 import { renderPs, toRow } from '../../src/dev/ps.js';
 import { devUrls, orderByDependencies } from '../../src/dev/up.js';
 import { makePaint } from '../../src/ui.js';
@@ -110,5 +113,59 @@ describe('labelsOverride', () => {
     expect(
       labelsOverride({ service: 's', model: { files: [], version: undefined, services: [] } }),
     ).not.toContain('version');
+  });
+});
+
+interface Override {
+  services: Record<string, { labels?: unknown; healthcheck?: unknown }>;
+}
+const parseOverride = (text: string) => parse(text) as Override;
+
+describe('x-lsvc health-check settings', () => {
+  const model = composeModel(
+    [
+      parseComposeText(`
+x-lsvc:
+  healthcheck: { start_interval: 1s, interval: 30s }
+services:
+  web: { build: ., healthcheck: { test: ['CMD', 'node', 'healthcheck.js'], interval: 2s } }
+  postgres: { image: postgres, healthcheck: { test: ['CMD', 'pg_isready'] } }
+  mailer: { image: mailhog }
+`),
+    ],
+    {},
+  );
+
+  it('are added to every service with a health check, only where the engine and compose take them', () => {
+    expect(model.lsvcHealthcheck).toEqual({ start_interval: '1s', interval: '30s' });
+    const modern = parseOverride(
+      labelsOverride({ service: 's', model: { ...model, files: [] } }, { startInterval: true }),
+    );
+    expect(modern.services.web?.healthcheck).toEqual({ start_interval: '1s', interval: '30s' });
+    expect(modern.services.postgres?.healthcheck).toEqual({ start_interval: '1s', interval: '30s' });
+    expect(modern.services.mailer).toEqual({ labels: expect.any(Object) });
+    const old = parseOverride(
+      labelsOverride({ service: 's', model: { ...model, files: [] } }, { startInterval: false }),
+    );
+    expect(old.services.web).toEqual({ labels: expect.any(Object) });
+  });
+
+  it('need Docker Engine 25 (API 1.44) and Compose v2.24.1 or later', () => {
+    const v2 = (version: string) => ({ major: 2, version });
+    expect(supportsStartInterval('1.44', v2('2.24.1'))).toBe(true);
+    expect(supportsStartInterval('1.47', v2('2.29.7-desktop.1'))).toBe(true);
+    expect(supportsStartInterval('1.41', v2('2.29.7'))).toBe(false); // the test bed's Docker 20.10
+    expect(supportsStartInterval('1.44', v2('2.24.0'))).toBe(false);
+    expect(supportsStartInterval('1.45', { major: 1, version: '1.29.2' })).toBe(false);
+    expect(supportsStartInterval(undefined, v2('2.30.0'))).toBe(false);
+  });
+
+  it('refuses anything but durations and retries (the compose file is untrusted input)', () => {
+    const bad = (block: string) => () =>
+      composeModel([parseComposeText(`x-lsvc:\n  healthcheck: ${block}\nservices: {}\n`)], {});
+    expect(bad('{ test: ["CMD", "rm", "-rf", "/"] }')).toThrow(/x-lsvc.healthcheck.test/);
+    expect(bad('{ interval: "1s; echo" }')).toThrow(/x-lsvc.healthcheck.interval/);
+    expect(bad('[1s]')).toThrow(/not a map/);
+    expect(bad('{ retries: 3, start_period: 1m30s }')).not.toThrow();
   });
 });

@@ -1,7 +1,7 @@
 // One Kysely instance per process. The dialect follows the DATABASE_URL scheme:
 // postgres:// (the default, RDS on AWS) or mysql://.
+import { createRequire } from 'node:module';
 import { Kysely, MysqlAdapter, MysqlDialect, PostgresDialect, sql } from 'kysely';
-import { createPool as createMysqlPool } from 'mysql2';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import type { Database } from './schema.js';
@@ -22,6 +22,8 @@ export function createDatabase(config: Config['database']): Kysely<Database> {
   // A password from Secrets Manager arrives on its own: keep it out of the URL we log or show.
   if (config.password) url.password = encodeURIComponent(config.password);
   if (dialectOf(config.url) === 'mysql') {
+    // Loaded only for MySQL: a Postgres service does not carry the driver in memory.
+    const { createPool: createMysqlPool } = createRequire(import.meta.url)('mysql2') as typeof import('mysql2');
     const pool = createMysqlPool({
       uri: url.toString(),
       connectionLimit: config.poolMax,

@@ -46,6 +46,16 @@ export interface App {
   authenticate: Authenticator;
 }
 
+function corsFor(origins: string[]): Middleware {
+  const allowed = new Set(origins);
+  return cors({
+    origin: (ctx) => (allowed.has(ctx.get('origin')) ? ctx.get('origin') : ''),
+    exposeHeaders: ['ETag', 'Location', 'X-Request-Id', 'Retry-After'],
+    allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'X-Request-Id'],
+    maxAge: 600,
+  });
+}
+
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config, db, log } = deps;
   const isShuttingDown = deps.isShuttingDown ?? (() => false);
@@ -104,12 +114,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
       if (isShuttingDown()) ctx.set('connection', 'close');
       return (ctx.path.startsWith(DASHBOARD_PATH) ? dashboardHeaders : strictHeaders)(ctx, next);
     },
-    cors({
-      origin: (ctx) => (config.http.corsOrigins.includes(ctx.get('origin')) ? ctx.get('origin') : ''),
-      exposeHeaders: ['ETag', 'Location', 'X-Request-Id', 'Retry-After'],
-      allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'X-Request-Id'],
-      maxAge: 600,
-    }),
+    // With no allowed origin (production's default) CORS would only add `Vary: Origin`: skip it.
+    ...(config.http.corsOrigins.length ? [corsFor(config.http.corsOrigins)] : []),
     mount(
       '/static',
       serve(deps.staticFolder ?? resolve('static'), {

@@ -32,16 +32,35 @@ export function livenessProbe(isShuttingDown: () => boolean): Middleware {
 const quietPaths = new Set(['/healthz', '/readyz']);
 
 /**
+ * `ctx.state` of every request: its id and a logger carrying it. Most requests log only their
+ * access line, which carries the id itself, so the child logger is made on first use only.
+ */
+class RequestState {
+  #log: Logger | undefined;
+  constructor(
+    readonly requestId: string,
+    private readonly baseLog: Logger,
+  ) {}
+
+  get log(): Logger {
+    return (this.#log ??= this.baseLog.child({ reqId: this.requestId }));
+  }
+
+  set log(log: Logger) {
+    this.#log = log;
+  }
+}
+
+/**
  * Outermost middleware: gives every request an id (a valid incoming X-Request-Id is kept, so a
- * trace spans services), a child logger carrying it, one access-log line, and problem+json for
+ * trace spans services), a logger carrying it, one access-log line, and problem+json for
  * every error. A 500 tells the caller nothing but the request id; the log has the rest.
  */
 export function requestContext(log: Logger): Middleware {
   return async (ctx, next) => {
     const started = performance.now();
     const requestId = requestIdOf(ctx);
-    ctx.state.requestId = requestId;
-    ctx.state.log = log.child({ reqId: requestId });
+    ctx.state = new RequestState(requestId, log);
     ctx.set('x-request-id', requestId);
     try {
       await next();
@@ -51,15 +70,19 @@ export function requestContext(log: Logger): Middleware {
     } catch (error) {
       renderError(ctx, error);
     }
+    const status = ctx.status;
+    // Successful health probes (every few seconds, from balancers and healthchecks) are not logged.
+    if (status < 300 && quietPaths.has(ctx.path)) return;
+    // The same line a child logger would write (reqId after the base fields), without making one.
     const entry = {
+      reqId: requestId,
       method: ctx.method,
       path: ctx.path,
-      status: ctx.status,
+      status,
       ms: Math.round(performance.now() - started),
     };
-    // Successful health probes (every few seconds, from balancers and healthchecks) are not logged.
-    if (ctx.status >= 500) ctx.state.log.error(entry, 'request failed');
-    else if (!quietPaths.has(ctx.path) || ctx.status >= 300) ctx.state.log.info(entry, 'request');
+    if (status >= 500) log.error(entry, 'request failed');
+    else log.info(entry, 'request');
   };
 }
 

@@ -2,6 +2,7 @@
 // Postgres and MySQL (no RETURNING: MySQL lacks it, so writes are followed by a read).
 import type { Kysely, Transaction } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
+import { prepared } from '../db/prepared.js';
 import type { Database, NoteRow } from '../db/schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -41,8 +42,12 @@ export async function listNotes(db: Db, filter: NoteFilter, page: { limit: numbe
   return { items, hasMore: rows.length > page.limit };
 }
 
+// The read behind GET /v1/notes/:id and every write: compiled once.
+const selectNote = prepared((db: Db, id: string) => db.selectFrom('notes').selectAll().where('id', '=', id));
+
 export async function findNote(db: Db, id: string): Promise<NoteRow | undefined> {
-  return db.selectFrom('notes').selectAll().where('id', '=', id).executeTakeFirst();
+  const [row] = await selectNote(db, id);
+  return row;
 }
 
 export async function insertNote(db: Db, note: NewNote, now = new Date()): Promise<NoteRow> {

@@ -65,13 +65,19 @@ describe('the runtime image', () => {
     image = await buildImage(resources, { buildArgs: { GIT_SHA: 'abc1234', VERSION: `1.2.3-${runId}` } });
     const config = await inspect(image.tag, '{{json .Config}}');
     expect(config.User).toBe('node');
-    expect(config.Env).toEqual(expect.arrayContaining(['NODE_ENV=production', `SERVICE_VERSION=1.2.3-${runId}`]));
+    expect(config.Env).toEqual(
+      expect.arrayContaining([
+        'NODE_ENV=production',
+        'NODE_OPTIONS=--max-semi-space-size=8',
+        `SERVICE_VERSION=1.2.3-${runId}`,
+      ]),
+    );
     expect(config.Labels).toMatchObject({
       'org.opencontainers.image.revision': 'abc1234',
       'org.opencontainers.image.version': `1.2.3-${runId}`,
     });
     expect(Object.keys(config.ExposedPorts)).toEqual(['3000/tcp']);
-    expect(config.Healthcheck.Test.join(' ')).toContain('node dist/src/healthcheck.js');
+    expect(config.Healthcheck.Test.join(' ')).toContain('node healthcheck.js');
     expect(config.Entrypoint).toEqual(['/usr/bin/tini', '--', '/app/docker-entrypoint.sh']);
     expect(config.Cmd).toEqual(['web']);
 

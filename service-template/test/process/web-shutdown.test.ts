@@ -61,7 +61,8 @@ it('drains in-flight requests on SIGTERM, fails readiness first, exits 0', async
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: `t-shutdown-${process.pid}`,
     AUTH_JWT_SECRET: jwtSecret,
-    SHUTDOWN_DRAIN_DELAY_MS: '300',
+    // Long enough for the readiness probe below to land inside it on a loaded machine.
+    SHUTDOWN_DRAIN_DELAY_MS: '1500',
     SHUTDOWN_TIMEOUT_MS: '15000',
   });
   const line = await web.waitFor(/listening on/);
@@ -89,7 +90,7 @@ it('drains in-flight requests on SIGTERM, fails readiness first, exits 0', async
   expect(readiness.status).toBe(503);
 
   // past the drain delay: the server no longer accepts, but must still finish what it holds
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await new Promise((resolve) => setTimeout(resolve, 2000));
   expect((await get(port, '/healthz', new Agent({ keepAlive: false }), {})).error).toBe('ECONNREFUSED');
   let exitedEarly = false;
   void web.exited.then(() => (exitedEarly = true));

@@ -1,9 +1,10 @@
 // The authenticator remembers verified tokens: a remembered token must still stop working when it
 // expires, and a token it has not seen (another signature) is always checked.
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { SignJWT } from 'jose';
+import { generateKeyPair, SignJWT } from 'jose';
 import type { Kysely } from 'kysely';
-import { createAuthenticator } from '../../src/auth/authenticate.js';
+import { createAuthenticator, userIssuer } from '../../src/auth/authenticate.js';
+import { createJwtVerifier } from '../../src/auth/jwt.js';
 import { parseConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/schema.js';
 
@@ -46,5 +47,49 @@ describe('authenticate with remembered tokens', () => {
     await authenticate(`Bearer ${good}`);
     const forged = await sign(Date.now() + 60_000, 'another-secret-of-at-least-thirty-two-chars');
     await expect(authenticate(`Bearer ${forged}`)).rejects.toMatchObject({ status: 401 });
+  });
+});
+
+describe('JWT verification with several trusted issuers', () => {
+  const principal = (kind: string) => (payload: { sub?: string }) => ({
+    id: `${kind}:${payload.sub}`,
+    kind: 'user' as const,
+    roles: ['viewer' as const],
+  });
+
+  it('verifies each token against the keys of the issuer it names, and refuses unknown issuers', async () => {
+    const users = await userIssuer(auth);
+    const orders = await generateKeyPair('ES256');
+    const verify = createJwtVerifier([
+      users,
+      {
+        issuer: 'orders',
+        audience: auth.audience,
+        algorithms: ['ES256'],
+        key: orders.publicKey,
+        principal: principal('svc'),
+      },
+    ]);
+    const signOrders = (issuer: string, key = orders.privateKey) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256' })
+        .setSubject('orders')
+        .setIssuer(issuer)
+        .setAudience(auth.audience)
+        .setExpirationTime('1m')
+        .sign(key);
+
+    expect(await verify(await sign(Date.now() + 60_000))).toEqual({ id: 'user-1', kind: 'user', roles: ['viewer'] });
+    expect(await verify(await signOrders('orders'))).toEqual({ id: 'svc:orders', kind: 'user', roles: ['viewer'] });
+    // a token naming the users' issuer but signed with the service's key: checked against the users' keys
+    await expect(verify(await signOrders(auth.issuer))).rejects.toThrow();
+    await expect(verify(await signOrders('billing'))).rejects.toThrow('unknown issuer');
+    const stranger = await generateKeyPair('ES256');
+    await expect(verify(await signOrders('orders', stranger.privateKey))).rejects.toThrow();
+  });
+
+  it('refuses two issuers with the same name', async () => {
+    const users = await userIssuer(auth);
+    expect(() => createJwtVerifier([users, users])).toThrow(/configured twice/);
   });
 });

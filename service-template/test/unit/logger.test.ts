@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, redactSecrets } from '../../src/logger.js';
 
 function capture() {
   const lines: string[] = [];
@@ -52,5 +52,26 @@ describe('logger', () => {
     const entry = JSON.parse(lines[0]!);
     expect(entry.req.headers).toEqual({ authorization: '[redacted]', cookie: '[redacted]', accept: 'json' });
     expect(entry.user.name).toBe('kept');
+  });
+
+  it("redacts secrets in child bindings and deep objects, without changing the caller's object", () => {
+    const { lines, stream } = capture();
+    const log = createLogger({ logLevel: 'info', env: 'test', service: { name: 's', version: 'v' } }, 'web', stream);
+    const entry = { call: { res: { headers: { 'Set-Cookie': 'sid=2', etag: '"1"' } } }, list: ['token'], n: 1 };
+    log.child({ apiKey: 'lsk_1' }).info(entry, 'x');
+    const text = lines.join('\n');
+    expect(text).not.toContain('sid=2');
+    expect(text).not.toContain('lsk_1');
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      apiKey: '[redacted]',
+      call: { res: { headers: { 'Set-Cookie': '[redacted]', etag: '"1"' } } },
+      list: ['token'],
+    });
+    expect(entry.call.res.headers['Set-Cookie']).toBe('sid=2');
+  });
+
+  it('returns the same object when there is nothing to redact', () => {
+    const entry = { method: 'GET', path: '/v1/notes', status: 200, nested: { ms: 1 } };
+    expect(redactSecrets(entry)).toBe(entry);
   });
 });
