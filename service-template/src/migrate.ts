@@ -7,7 +7,11 @@ import { loadConfig } from './config.js';
 import { createDatabase } from './db/database.js';
 import { createMigrator, migrateDown, migrateToLatest, migrationFolder } from './db/migrator.js';
 
+// New files carry the contract marker as a comment: \`lsvc check migrations\` lets a migration
+// drop or rename only when it says so and comes a release after the code stopped using it.
 const template = `import { type Kysely } from 'kysely';
+
+// export const contract = true; // only when this migration removes what an earlier release stopped using
 
 export async function up(db: Kysely<any>): Promise<void> {
   // await db.schema.alterTable('notes').addColumn('pinned', 'boolean', (col) => col.notNull().defaultTo(false)).execute();
