@@ -68,7 +68,9 @@ function readUp(up: Node, dialect: SqlDialect, reading: MigrationReading): void 
   for (const links of chains.values()) readChain(links, reading);
 }
 
-function readChain(links: Link[], reading: MigrationReading): void {
+function readChain(chain: Link[], reading: MigrationReading): void {
+  // db.schema.withSchema('app').alterTable(...): the schema changes nothing about the operation.
+  const links = chain.filter((link) => link.method !== 'withSchema');
   const [head, ...rest] = links;
   if (!head) return;
   const add = (op: Omit<Operation, 'via'>) => reading.operations.push({ ...op, via: 'kysely' });

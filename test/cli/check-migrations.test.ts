@@ -183,7 +183,10 @@ describe('check migrations: reading one file', () => {
   await db.schema.alterTable('notes').alterColumn('body', (c) => c.setDataType('text')).execute();
   await db.schema.alterTable('notes').alterColumn('status', (c) => c.setDefault('draft')).alterColumn('status', (c) => c.setNotNull()).execute();
   await db.schema.alterTable('notes').addUniqueConstraint('notes_slug', ['slug']).execute();
-  await db.schema.dropTable('tags').execute();`),
+  await db.schema.dropTable('tags').execute();
+  await db.transaction().execute(async (trx) => {
+    await trx.schema.withSchema('app').alterTable('notes').dropColumn('legacy_code').execute();
+  });`),
       'postgres',
     );
     expect(reading.operations.map((op) => `${op.kind}:${op.line}`)).toEqual([
@@ -193,6 +196,7 @@ describe('check migrations: reading one file', () => {
       'set-not-null:6',
       'unique-on-existing:7',
       'drop-table:8',
+      'drop-column:10',
     ]);
     expect(reading.defaultsSet).toEqual(['notes.status']);
   });
