@@ -53,10 +53,16 @@ export async function checkMigrations({
   const changes = await migrationChanges(dir, ref, exec);
   const readings = [];
   const findings: Finding[] = [];
-  const warnings: MigrationsReport['warnings'] = changes.edited.map((file) => ({
-    file,
-    message: `already in ${ref}: where it ran, the edit will not run; add a new migration instead`,
-  }));
+  const warnings: MigrationsReport['warnings'] = [
+    ...changes.edited.map((file) => ({
+      file,
+      message: `already in ${ref}: where it ran, the edit will not run; add a new migration instead`,
+    })),
+    ...changes.removed.map((file) => ({
+      file,
+      message: `in ${ref} but deleted or renamed here: a database that ran it refuses to migrate ("previously executed migration ... is missing"); keep the file as it was`,
+    })),
+  ];
   for (const file of changes.added) {
     const source = await readFile(join(dir, file), 'utf8');
     try {

@@ -14,6 +14,8 @@ export interface MigrationChanges {
   added: string[];
   /** Migrations the ref already had that this checkout changes: they will not run again there. */
   edited: string[];
+  /** Migrations the ref had that this checkout deletes (or renames): Kysely refuses a history without them. */
+  removed: string[];
 }
 
 function gitIn(dir: string, exec: Exec) {
@@ -48,18 +50,25 @@ export async function migrationChanges(
   if (diff.code !== 0) throw new UsageError(`git diff against "${ref}" failed: ${diff.stderr.trim()}`);
   const added: string[] = [];
   const edited: string[] = [];
+  const removed: string[] = [];
   for (const row of diff.stdout.split('\n')) {
     const [status, path] = row.split('\t');
     if (!path || !MIGRATION_FILE.test(path) || path.endsWith('.d.ts')) continue;
     if (status === 'A') added.push(path);
     if (status === 'M') edited.push(path);
+    if (status === 'D') removed.push(path);
   }
   for (const path of untracked.stdout.split('\n')) {
     if (path && MIGRATION_FILE.test(path) && !path.endsWith('.d.ts')) added.push(path);
   }
   const byName = (a: string, b: string) =>
     basename(a) < basename(b) ? -1 : basename(a) > basename(b) ? 1 : 0;
-  return { sha, added: [...new Set(added)].sort(byName), edited: edited.sort(byName) };
+  return {
+    sha,
+    added: [...new Set(added)].sort(byName),
+    edited: edited.sort(byName),
+    removed: removed.sort(byName),
+  };
 }
 
 function basename(path: string): string {

@@ -157,6 +157,28 @@ describe('check migrations: the static pass', () => {
     ]);
   });
 
+  it('says so when nothing is new, and warns about a released migration renamed away', async () => {
+    const dir = await release({ variant: 'v2-additive' });
+    expect(await checkMigrations({ dir, ref: 'HEAD', dialect: 'postgres' })).toMatchObject({
+      migrations: [],
+      findings: [],
+      warnings: [],
+      safe: true,
+    });
+    git(dir, 'mv', 'migrations/20260101000000_create_notes.ts', 'migrations/20260101000000_notes.ts');
+    const report = await check(dir);
+    // The renamed file reads as a new createTable: nothing unsafe in it, but the old name is gone.
+    expect(report.migrations.map((m) => m.file)).toContain('migrations/20260101000000_notes.ts');
+    expect(report.warnings).toEqual([
+      {
+        file: 'migrations/20260101000000_create_notes.ts',
+        message: expect.stringMatching(
+          /in v1 but deleted or renamed here: a database that ran it refuses to migrate/,
+        ),
+      },
+    ]);
+  });
+
   it('refuses an unknown ref with exit code 2 and a hint', async () => {
     const dir = await release({ variant: 'v2-additive' });
     const error = await checkMigrations({ dir, ref: 'v9', dialect: 'postgres' }).catch((e: unknown) => e);
