@@ -179,6 +179,26 @@ describe('check migrations: the static pass', () => {
     ]);
   });
 
+  it('takes an image lsvc built (<service>:<commit>) for its commit, and refuses a dirty one', async () => {
+    const dir = await release({ variant: 'v2-drop-column' });
+    const v1 = git(dir, 'rev-parse', 'v1').trim();
+    const report = await checkMigrations({
+      dir,
+      ref: `notes-service:${v1.slice(0, 12)}`,
+      dialect: 'postgres',
+    });
+    expect(report.against).toEqual({ ref: `notes-service:${v1.slice(0, 12)}`, sha: v1 });
+    expect(brief(report)).toEqual(['unsafe drop-column 20260201000000_drop_body.ts:4']);
+    for (const [tag, why] of [
+      [`${v1.slice(0, 12)}-dirty`, /built from uncommitted changes/],
+      ['dev-20261128-093005', /built outside git/],
+    ] as const) {
+      await expect(
+        checkMigrations({ dir, ref: `notes-service:${tag}`, dialect: 'postgres' }),
+      ).rejects.toThrow(why);
+    }
+  });
+
   it('refuses an unknown ref with exit code 2 and a hint', async () => {
     const dir = await release({ variant: 'v2-additive' });
     const error = await checkMigrations({ dir, ref: 'v9', dialect: 'postgres' }).catch((e: unknown) => e);
