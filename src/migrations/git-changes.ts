@@ -28,7 +28,7 @@ function gitIn(dir: string, exec: Exec) {
  * hold a colon, so the two never mix.
  */
 export function revisionOf(against: string): string {
-  const image = /^[a-z0-9][\w.\/-]*:([\w.-]+)$/i.exec(against);
+  const image = /^[a-z0-9][\w./-]*:([\w.-]+)$/i.exec(against);
   if (!image) return against;
   const tag = image[1] ?? '';
   if (/^[0-9a-f]{7,40}$/.test(tag)) return tag;
