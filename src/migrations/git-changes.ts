@@ -96,7 +96,10 @@ function basename(path: string): string {
   return path.split('/').pop() ?? path;
 }
 
-/** Where the ref's own code (src/, not migrations) names `name` as a whole word: "src/x.ts:12". */
+/**
+ * Where the ref's own code names `name` as a whole word: "src/x.ts:12". Code is src/ and views/
+ * (a template reads a column that a selectAll() in src/ never names); migrations are not code.
+ */
 export async function oldCodeUses(
   dir: string,
   sha: string,
@@ -104,7 +107,7 @@ export async function oldCodeUses(
   exec: Exec = runProcess,
 ): Promise<string[]> {
   const git = gitIn(dir, exec);
-  const found = await git('grep', '-n', '-I', '-w', '-F', '-e', name, sha, '--', 'src');
+  const found = await git('grep', '-n', '-I', '-w', '-F', '-e', name, sha, '--', 'src', 'views');
   // 1: no match. Anything else but 0 is a real failure, which must not pass as "unused".
   if (found.code === 1) return [];
   if (found.code !== 0)
