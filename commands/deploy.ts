@@ -13,9 +13,11 @@ Success means: the environment is Ready, runs the new version, health is Green (
 
 The version is --version, or the git commit (12 characters; "-dirty" when the tree has uncommitted changes, which are then built). Environments with "confirm: true" in lsvc.yml ask first; --yes answers (required in CI).
 
+When the release adds migrations relative to the version running in the environment (the migration head of its release record), lsvc first runs the static "lsvc check migrations" against that version's commit: unsafe migrations are refused before anything changes (exit 6, the findings shown). --skip-migration-check deploys anyway and the release record says so. Each release record keeps the release's migration head and its contract migrations, for the rollback guard.
+
 Ctrl-C while it rolls out offers to abort the update (AbortEnvironmentUpdate); without a terminal it aborts.
 
-Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollback) or Elastic Beanstalk rejected the bundle (the environment unchanged); 7 timed out (the update may still run: watch it with "lsvc status --env E --watch"); 5 AWS credentials or permissions; 4 image build or push; 3 not provisioned; 2 bad flags or unknown environment; 130 interrupted.`;
+Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollback), Elastic Beanstalk rejected the bundle, or the new migrations are unsafe for the running version (the last two: the environment unchanged); 7 timed out (the update may still run: watch it with "lsvc status --env E --watch"); 5 AWS credentials or permissions; 4 image build or push; 3 not provisioned; 2 bad flags or unknown environment; 130 interrupted.`;
   static override examples = [
     { description: 'Deploy the current commit to staging', command: 'lsvc deploy --env staging' },
     {
@@ -51,6 +53,10 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
     }),
     detach: Flags.boolean({
       description: 'Return once the update has started (exit 0) instead of waiting for it.',
+    }),
+    'skip-migration-check': Flags.boolean({
+      description:
+        'Deploy without checking the new migrations against the running version (recorded in the release).',
     }),
     ...awsFlags,
   };
@@ -97,6 +103,21 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
     const { systemClock } = await import('../src/clock.js');
 
     const clients = await deployClients(aws.target);
+    const migrations = fromGit
+      ? await (
+          await import('../src/migrations/release.js')
+        ).deployMigrationCheck({
+          clients,
+          names: aws.names,
+          envName: this.flags.env,
+          dir: dirname(aws.config.file),
+          skip: this.flags['skip-migration-check'],
+          info: (line) => {
+            if (this.jsonEnabled()) this.ui.debug(line);
+            else this.ui.info(line);
+          },
+        })
+      : undefined;
     const repository = await findRepository(clients.ecr, aws.names.repository, {
       environment: this.flags.env,
       region: aws.target.region,
@@ -138,6 +159,7 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
           repositoryUri: repository.uri,
           dirty: fromGit && git.dirty,
           git: fromGit ? { sha: git.sha, dirty: git.dirty } : undefined,
+          migrations,
           rollback: this.flags.rollback,
           detach: this.flags.detach,
           timings,
