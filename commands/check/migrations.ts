@@ -10,7 +10,7 @@ export default class CheckMigrations extends BaseCommand<typeof CheckMigrations>
 
 A migration with \`export const contract = true\` may drop or rename: it passes when the code at --against (src/ and views/) no longer names what it removes, and is refused otherwise (it comes too early).
 
---env E compares with the version running in E instead: the git commit of the last release record of E that deployed (the commit must be in this clone: fetch it first in CI).
+--env E compares with the version running in E instead: the git commit of the last release record of E that deployed (the commit must be in this clone: check out the whole history in CI). No such record (the first deploy): nothing to compare with, exit 0.
 
 Exit codes: 0 safe; 6 unsafe (or a contract refused); 2 unknown git ref, not a git repository, or no release record of E with a commit; 3 no lsvc.yml or git missing; 5 AWS credentials or permissions (--env).`;
   static override examples = [
@@ -50,7 +50,20 @@ Exit codes: 0 safe; 6 unsafe (or a contract refused); 2 unknown git ref, not a g
     this.ui.debug(
       `service ${service.name} in ${service.dir}; database ${service.engine} (${service.engineSource})`,
     );
-    const ref = this.flags.env ? await this.runningIn(this.flags.env) : (this.flags.against ?? '');
+    const ref = this.flags.env ? await this.runningIn(this.flags.env) : this.flags.against;
+    if (ref === undefined) {
+      this.ui.info(
+        `No release record of ${this.flags.env ?? ''} says a version deployed there: no old version to check against.`,
+      );
+      return {
+        environment: this.flags.env,
+        against: null,
+        migrations: [],
+        findings: [],
+        warnings: [],
+        safe: true,
+      };
+    }
     const report = await checkMigrations({
       dir: service.dir,
       ref,
@@ -62,7 +75,7 @@ Exit codes: 0 safe; 6 unsafe (or a contract refused); 2 unknown git ref, not a g
   }
 
   /** The commit of the release running in the environment, from its release records. */
-  private async runningIn(envName: string): Promise<string> {
+  private async runningIn(envName: string): Promise<string | undefined> {
     const { loadAwsEnvironment } = await import('../../src/aws/environment.js');
     const { deployClients } = await import('../../src/deploy/cli.js');
     const { environmentRecords, runningCommit } = await import('../../src/migrations/release.js');
@@ -74,6 +87,7 @@ Exit codes: 0 safe; 6 unsafe (or a contract refused); 2 unknown git ref, not a g
       environment: envName,
     });
     const running = runningCommit(records, envName);
+    if (!running) return undefined;
     this.ui.info(`${envName} runs ${running.version} (git ${running.sha.slice(0, 12)}).`);
     return running.sha;
   }

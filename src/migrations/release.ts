@@ -185,17 +185,16 @@ export async function environmentRecords(
   return listReleaseRecords({ s3: clients.s3, bucket }, where, { limit: 50 });
 }
 
-/** The git commit of the release running in the environment, for `check migrations --env`. */
+/**
+ * The git commit of the release running in the environment, for `check migrations --env`;
+ * undefined when no record says (its first deploy: no old version shares the database).
+ */
 export function runningCommit(
   records: readonly ReleaseRecord[],
   envName: string,
-): { version: string; sha: string } {
+): { version: string; sha: string } | undefined {
   const running = runningRelease(records);
-  if (!running) {
-    throw new UsageError(`No release record says which version runs in ${envName}.`, {
-      hint: 'Deploy it once with lsvc, or pass --against <git ref of the running release>.',
-    });
-  }
+  if (!running) return undefined;
   if (!running.git?.sha) {
     throw new UsageError(`The release record of ${running.version} in ${envName} names no git commit.`, {
       hint: 'Pass --against <git ref of the running release>.',
