@@ -1,6 +1,6 @@
-// `lsvc check migrations --env E` through the built binary: the release record in moto's S3 says
-// which commit runs in E; Elastic Beanstalk's DescribeApplicationVersions (which moto lacks)
-// comes from a small local server that answers it as the query API does.
+// The migrations in the release flow through the built binary: `lsvc check migrations --env E`
+// (the release record in moto's S3 says which commit runs in E) and the rollback guard. Elastic
+// Beanstalk's describe calls (moto lacks versions) come from a small local server that answers as the query API does.
 import { execFileSync } from 'node:child_process';
 import { cp } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -28,17 +28,35 @@ const cleanup: string[] = [];
 let gitEnv: NodeJS.ProcessEnv;
 let eb: Server;
 let ebUrl = '';
+/** The Elastic Beanstalk actions the binary called. */
+const actions: string[] = [];
 
-/** DescribeApplicationVersions: one version whose bundle is in `bucket` (where the records are). */
+/** DescribeEnvironments (production runs v2) and DescribeApplicationVersions (v1, v2; bundles in `bucket`, where the records are). */
 function fakeEb(): Promise<Server> {
   const server = createServer((req, res) => {
-    req.resume();
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
+      const action = new URLSearchParams(body).get('Action') ?? '';
+      actions.push(action);
       res.writeHead(200, { 'content-type': 'text/xml' });
+      if (action === 'DescribeEnvironments') {
+        res.end(`<DescribeEnvironmentsResponse xmlns="http://elasticbeanstalk.amazonaws.com/docs/2010-12-01/">
+  <DescribeEnvironmentsResult><Environments><member>
+    <ApplicationName>notes-service</ApplicationName><EnvironmentName>notes-service-production</EnvironmentName>
+    <EnvironmentId>e-1</EnvironmentId><VersionLabel>v2</VersionLabel><Status>Ready</Status><Health>Green</Health>
+  </member></Environments></DescribeEnvironmentsResult>
+  <ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>
+</DescribeEnvironmentsResponse>`);
+        return;
+      }
       res.end(`<DescribeApplicationVersionsResponse xmlns="http://elasticbeanstalk.amazonaws.com/docs/2010-12-01/">
   <DescribeApplicationVersionsResult><ApplicationVersions><member>
     <ApplicationName>notes-service</ApplicationName><VersionLabel>v1</VersionLabel><Status>PROCESSED</Status>
     <SourceBundle><S3Bucket>${bucket}</S3Bucket><S3Key>notes-service/v1.zip</S3Key></SourceBundle>
+  </member><member>
+    <ApplicationName>notes-service</ApplicationName><VersionLabel>v2</VersionLabel><Status>PROCESSED</Status>
+    <SourceBundle><S3Bucket>${bucket}</S3Bucket><S3Key>notes-service/v2.zip</S3Key></SourceBundle>
   </member></ApplicationVersions></DescribeApplicationVersionsResult>
   <ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>
 </DescribeApplicationVersionsResponse>`);
@@ -126,5 +144,53 @@ describe('lsvc check migrations --env (built binary)', () => {
     expect(result.stdout).toContain(`production runs v1 (git ${sha.slice(0, 12)}).`);
     expect(result.stdout).toContain('Safe: the version at');
     expect(result.code).toBe(ExitCode.Ok);
+  });
+});
+
+describe('lsvc rollback past a contract migration (built binary)', () => {
+  it('is refused (exit 6) before any change; --force without a terminal needs --yes (exit 2)', async () => {
+    const environment = 'production';
+    const at = Date.now() + 3_600_000;
+    const write = (version: string, head: string, contracts: string[], now: number) =>
+      writeReleaseRecord(
+        { s3, bucket },
+        finished(
+          newRelease({
+            service: 'notes-service',
+            environment,
+            kind: 'deploy',
+            version,
+            previousVersion: undefined,
+            git: { sha: version.padEnd(40, '0'), dirty: false },
+            migrations: { head, contract: contracts.length > 0, contracts, checkSkipped: false },
+            now,
+            env: {},
+          }),
+          'deployed',
+          now + 60_000,
+        ),
+      );
+    await write('v1', '20260101000000_create_notes', [], at);
+    await write('v2', '20260201000000_drop_legacy_code', ['20260201000000_drop_legacy_code'], at + 60_000);
+    const dir = await tempDir('lsvc-rollback-guard-');
+    cleanup.push(dir);
+    await cp(join(FIXTURES, 'migrations', 'v1'), dir, { recursive: true });
+    const env = { ...MOTO_ENV, AWS_ENDPOINT_URL_ELASTIC_BEANSTALK: ebUrl, NO_COLOR: '1' };
+    actions.length = 0;
+    const refused = await runCli(['rollback', '--env', environment, '--to', 'v1'], { cwd: dir, env });
+    expect(refused.stderr).toContain(
+      'Not rolling back to v1: it is older than the contract migration 20260201000000_drop_legacy_code (v2), which already ran',
+    );
+    expect(refused.stderr).toContain('--force goes to v1 anyway.');
+    expect(refused.stderr).not.toMatch(/\n\s+at /);
+    expect(refused.code).toBe(ExitCode.Unhealthy);
+    expect(actions).not.toContain('UpdateEnvironment');
+    const forced = await runCli(['rollback', '--env', environment, '--to', 'v1', '--force'], {
+      cwd: dir,
+      env,
+    });
+    expect(forced.stderr).toContain('--force needs a confirmation, and there is no terminal to ask on.');
+    expect(forced.code).toBe(ExitCode.Usage);
+    expect(actions).not.toContain('UpdateEnvironment');
   });
 });
