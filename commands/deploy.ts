@@ -96,16 +96,22 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
     const { deploy } = await import('../src/deploy/deploy.js');
     const { systemClock } = await import('../src/clock.js');
 
-    const clients = await deployClients(aws.target);
-    const repository = await findRepository(clients.ecr, aws.names.repository, {
-      environment: this.flags.env,
-      region: aws.target.region,
-    });
-    const debug = (line: string) => {
-      this.ui.debug(line);
-    };
     const interrupt = interruptOnSigint();
+    // The current wait's deadline (--timeout from now until the deploy sets the next one): no AWS
+    // call outlives it, so a hung endpoint cannot hold the command past --timeout.
+    let deadline = Date.now() + timings.timeoutMs;
+    const clients = await deployClients(aws.target, {
+      interrupt: interrupt.signal,
+      deadline: () => deadline,
+    });
     try {
+      const repository = await findRepository(clients.ecr, aws.names.repository, {
+        environment: this.flags.env,
+        region: aws.target.region,
+      });
+      const debug = (line: string) => {
+        this.ui.debug(line);
+      };
       return await deploy(
         {
           ...clients,
@@ -128,6 +134,9 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
           clock: systemClock,
           reporter: commandReporter(this.ui, this.jsonEnabled()),
           signal: interrupt.signal,
+          onDeadline: (at) => {
+            deadline = at;
+          },
           confirmAbort: abortConfirmation(this.prompter, this.ui),
         },
         {

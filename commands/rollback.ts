@@ -49,8 +49,13 @@ Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 5 AWS
       await import('../src/deploy/cli.js');
     const { rollback } = await import('../src/deploy/deploy.js');
     const { systemClock } = await import('../src/clock.js');
-    const clients = await deployClients(aws.target);
     const interrupt = interruptOnSigint();
+    // The current wait's deadline (see deploy): no AWS call outlives it.
+    let deadline = Date.now() + timings.timeoutMs;
+    const clients = await deployClients(aws.target, {
+      interrupt: interrupt.signal,
+      deadline: () => deadline,
+    });
     try {
       return await rollback(
         {
@@ -60,6 +65,9 @@ Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 5 AWS
           clock: systemClock,
           reporter: commandReporter(this.ui, this.jsonEnabled()),
           signal: interrupt.signal,
+          onDeadline: (at) => {
+            deadline = at;
+          },
           confirmAbort: abortConfirmation(this.prompter, this.ui),
         },
         { names: aws.names, envName: this.flags.env, to: this.flags.to, detach: this.flags.detach, timings },

@@ -128,6 +128,8 @@ async function deployRecorded(
   if (deps.signal.aborted) throw new InterruptedError('Interrupted: nothing was deployed.');
 
   const bundle = await buildBundle({ repositoryUri: opts.repositoryUri, version: opts.version });
+  const processedBy = clock.now() + opts.timings.timeoutMs;
+  deps.onDeadline?.(processedBy);
   const version = await reporter.step(`Application version ${opts.version}`, async (note) => {
     const v = await ensureApplicationVersion(deps, {
       application: opts.names.application,
@@ -135,7 +137,7 @@ async function deployRecorded(
       description: opts.description,
       bundle,
       bucket: at.bucket,
-      deadline: clock.now() + opts.timings.timeoutMs,
+      deadline: processedBy,
     });
     note(
       v.reused
