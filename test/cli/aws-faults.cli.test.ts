@@ -97,6 +97,41 @@ describe('a hung Elastic Beanstalk endpoint (accepts, never answers)', () => {
   }, 40_000);
 });
 
+describe('a signal while a call hangs', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s acts at once (exit %d): nothing was changed, and it says so', async (signal, code) => {
+    const hung = await hungServer();
+    const fake = await startFakeEb({
+      application: 'demo',
+      environment: 'demo-staging',
+      repository: 'demo',
+      versions: ['v0'],
+    });
+    try {
+      let sentAt = 0;
+      const r = await lsvc(DEPLOY, awsEnv(fake.url, { AWS_ENDPOINT_URL_ELASTIC_BEANSTALK: hung.url }), {
+        onSpawn: (child) => {
+          // Once lsvc has asked EB (the hung server) for the environment.
+          const poll = setInterval(() => {
+            if (hung.connections() === 0) return;
+            clearInterval(poll);
+            sentAt = Date.now();
+            child.kill(signal);
+          }, 50);
+        },
+      });
+      expect(sentAt).toBeGreaterThan(0);
+      expect(Date.now() - sentAt).toBeLessThan(3000);
+      expect(r.code).toBe(code);
+      expectError(r, /^Error: Interrupted before the update started: demo-staging was not changed\.$/);
+    } finally {
+      await Promise.all([hung.close(), fake.close()]);
+    }
+  });
+});
+
 describe('a refused connection, throttling from the first call: exit 5, not a bug', () => {
   it.each([
     [DEPLOY, 'ECR', 'ecr:DescribeRepositories'],
