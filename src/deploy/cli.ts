@@ -70,7 +70,7 @@ export function abortConfirmation(prompter: Prompter, ui: Ui): () => Promise<boo
   return async () => {
     const signal = interruptSignal();
     if (signal === 'SIGTERM' || signal === 'SIGHUP') {
-      ui.info(`${signal}: aborting the update (AbortEnvironmentUpdate).`);
+      ui.info(`${signal} received: aborting the update (nobody to ask).`);
       return true;
     }
     if (prompter.mode === 'yes') {

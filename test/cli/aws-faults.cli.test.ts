@@ -225,7 +225,9 @@ describe('signals in the middle of an update: abort it, say where it stands, 128
     const r = await signalled(DEPLOY, 'SIGTERM', ['v0']);
     expect(ebCalls().filter((c) => c === 'AbortEnvironmentUpdate')).toHaveLength(1);
     expect(r.code).toBe(143);
-    expect(r.stdout + r.stderr).toContain('SIGTERM: aborting the update (AbortEnvironmentUpdate).');
+    expect(r.stdout).toContain('SIGTERM received: aborting the update (nobody to ask).');
+    // The release record says how it ended (written after the signal, on a call of its own).
+    expect(fake?.releaseOutcomes()).toEqual(['v1 aborted']);
     expectError(r, /^Error: Deploy interrupted: the update was aborted; demo-staging runs v0\.$/);
     // The abort came after the update, and lsvc waited for EB to settle before it left.
     const calls = ebCalls();

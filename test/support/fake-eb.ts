@@ -26,6 +26,8 @@ export interface FakeEb extends FakeAws {
   finishUpdate(version: string): void;
   /** EB calls, "UpdateEnvironment", "AbortEnvironmentUpdate"..., in order. */
   ebCalls(): string[];
+  /** "<version> <outcome>" of the release records lsvc wrote to the bucket. */
+  releaseOutcomes(): string[];
 }
 
 const NS = 'http://elasticbeanstalk.amazonaws.com/docs/2010-12-01/';
@@ -251,5 +253,10 @@ export async function startFakeEb(opts: {
       env.version = version;
     },
     ebCalls: () => fake.calls.filter((c) => c.startsWith('elasticbeanstalk:')).map((c) => c.slice(17)),
+    releaseOutcomes: () =>
+      [...objects.entries()]
+        .filter(([key]) => key.includes('/lsvc/releases/'))
+        .map(([, o]) => JSON.parse(o.body.toString('utf8')) as { version: string; outcome: string })
+        .map((r) => `${r.version} ${r.outcome}`),
   };
 }
