@@ -70,6 +70,8 @@ export interface CallStops {
 
 /** No silent wait longer than this: a call with no answer says so. */
 export const SLOW_NOTICE_MS = 10_000;
+// When the last "still waiting" line was printed, by any client of this process.
+let lastNoticeAt = 0;
 
 /** The deadline cut a call: the wait's time is up (exit 7), not a network failure. */
 export class DeadlineError extends TimeoutError {}
@@ -182,6 +184,10 @@ export function makeClient<T>(
     later(
       SLOW_NOTICE_MS,
       () => {
+        // Calls in parallel (status reads seven at once) hang together: one line for all of them.
+        const sinceLast = Date.now() - lastNoticeAt;
+        if (sinceLast < SLOW_NOTICE_MS - 1000 && sinceLast >= 0) return;
+        lastNoticeAt = Date.now();
         notice(
           `Still waiting for ${service ?? 'AWS'}${endpoint ? ` at ${endpoint}` : ''} (${action}): no answer for ${Math.round((Date.now() - started) / 1000)} s.`,
         );
