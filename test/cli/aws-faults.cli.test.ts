@@ -59,7 +59,7 @@ describe('a hung Elastic Beanstalk endpoint (accepts, never answers)', () => {
       const [deploy, status] = await Promise.all([
         timed(
           lsvc(
-            [...DEPLOY, '--timeout', '12s'],
+            [...DEPLOY, '--timeout', '15s'],
             awsEnv(fake.url, { AWS_ENDPOINT_URL_ELASTIC_BEANSTALK: hung.url }),
           ),
         ),
@@ -67,8 +67,9 @@ describe('a hung Elastic Beanstalk endpoint (accepts, never answers)', () => {
       ]);
 
       expect(deploy.r.code).toBe(7);
-      expect(deploy.ms).toBeGreaterThanOrEqual(11_000);
-      expect(deploy.ms).toBeLessThan(17_000);
+      expect(deploy.ms).toBeGreaterThanOrEqual(15_000);
+      // The deadline runs from the command's start (node and oclif load first, slower on a busy host).
+      expect(deploy.ms).toBeLessThan(22_000);
       expect(deploy.r.stderr).toContain(
         `Still waiting for Elastic Beanstalk at ${hung.url} (DescribeEnvironments): no answer for 10 s.`,
       );
@@ -82,7 +83,7 @@ describe('a hung Elastic Beanstalk endpoint (accepts, never answers)', () => {
       expect(fake.ebCalls()).toEqual([]);
 
       expect(status.r.code).toBe(5);
-      expect(status.ms).toBeLessThan(10_000);
+      expect(status.ms).toBeLessThan(12_000);
       expect(status.r.stdout).toContain('could not read the environment: its state is unknown');
       expect(status.r.stdout).not.toContain('not provisioned');
       expectError(
@@ -123,7 +124,7 @@ describe('a signal while a call hangs', () => {
         },
       });
       expect(sentAt).toBeGreaterThan(0);
-      expect(Date.now() - sentAt).toBeLessThan(3000);
+      expect(Date.now() - sentAt).toBeLessThan(5000);
       expect(r.code).toBe(code);
       expectError(r, /^Error: Interrupted before the update started: demo-staging was not changed\.$/);
     } finally {
