@@ -38,6 +38,9 @@ describe('commands', () => {
     expect(withJson.sort()).toEqual([
       'build',
       'bundle',
+      'client:add',
+      'client:check',
+      'client:update',
       'config',
       'deploy',
       'dev:down',
