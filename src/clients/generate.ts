@@ -31,7 +31,6 @@ export async function renderClient(
   return `${MARKER} client add ${service}, from ${describeSource(source)}. Do not edit:
 // \`lsvc client update ${service}\` rewrites it from the callee's current document, saved beside it
 // as ${service}.openapi.json (what \`lsvc client check\` compares with). Types: openapi-typescript.
-/* eslint-disable */
 import createClient, { type Client } from 'openapi-fetch';
 import type { Config } from '../config.js';
 import { clientOptions, type CallOptions } from './http.js';
