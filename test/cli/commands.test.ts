@@ -38,6 +38,7 @@ describe('commands', () => {
     expect(withJson.sort()).toEqual([
       'build',
       'bundle',
+      'check:migrations',
       'client:add',
       'client:check',
       'client:update',
