@@ -13,11 +13,13 @@ Success means: the environment is Ready, runs the new version, health is Green (
 
 The version is --version, or the git commit (12 characters; "-dirty" when the tree has uncommitted changes, which are then built). Environments with "confirm: true" in lsvc.yml ask first; --yes answers (required in CI).
 
+--timeout is a hard deadline for each wait: no AWS call outlives it (a call with no answer for 10 s says so).
+
 When the release adds migrations relative to the version running in the environment (the migration head of its release record), lsvc first runs the static "lsvc check migrations" against that version's commit: unsafe migrations are refused before anything changes (exit 6, the findings shown). --skip-migration-check deploys anyway and the release record says so. Each release record keeps the release's migration head and its contract migrations, for the rollback guard.
 
-Ctrl-C while it rolls out offers to abort the update (AbortEnvironmentUpdate); without a terminal it aborts.
+Ctrl-C while it rolls out offers to abort the update (AbortEnvironmentUpdate); SIGTERM, SIGHUP or no terminal abort it without asking. lsvc then says where the environment stands. A second signal exits at once.
 
-Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollback), Elastic Beanstalk rejected the bundle, or the new migrations are unsafe for the running version (the last two: the environment unchanged); 7 timed out (the update may still run: watch it with "lsvc status --env E --watch"); 5 AWS credentials or permissions; 4 image build or push; 3 not provisioned; 2 bad flags or unknown environment; 130 interrupted.`;
+Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollback), Elastic Beanstalk rejected the bundle, or the new migrations are unsafe for the running version (the last two: the environment unchanged); 7 timed out (the update may still run: watch it with "lsvc status --env E --watch"); 5 AWS credentials, permissions or connectivity (unreachable, throttled); 4 image build or push; 3 not provisioned; 2 bad flags or unknown environment; 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP.`;
   static override examples = [
     { description: 'Deploy the current commit to staging', command: 'lsvc deploy --env staging' },
     {
@@ -102,31 +104,37 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
     const { deploy } = await import('../src/deploy/deploy.js');
     const { systemClock } = await import('../src/clock.js');
 
-    const clients = await deployClients(aws.target);
-    const migrations = fromGit
-      ? await (
-          await import('../src/migrations/release.js')
-        ).deployMigrationCheck({
-          clients,
-          names: aws.names,
-          envName: this.flags.env,
-          dir: dirname(aws.config.file),
-          skip: this.flags['skip-migration-check'],
-          info: (line) => {
-            if (this.jsonEnabled()) this.ui.debug(line);
-            else this.ui.info(line);
-          },
-        })
-      : undefined;
-    const repository = await findRepository(clients.ecr, aws.names.repository, {
-      environment: this.flags.env,
-      region: aws.target.region,
-    });
-    const debug = (line: string) => {
-      this.ui.debug(line);
-    };
     const interrupt = interruptOnSigint();
+    // The current wait's deadline (--timeout from now until the deploy sets the next one): no AWS
+    // call outlives it, so a hung endpoint cannot hold the command past --timeout.
+    let deadline = Date.now() + timings.timeoutMs;
+    const clients = await deployClients(aws.target, {
+      interrupt: interrupt.signal,
+      deadline: () => deadline,
+    });
     try {
+      const migrations = fromGit
+        ? await (
+            await import('../src/migrations/release.js')
+          ).deployMigrationCheck({
+            clients,
+            names: aws.names,
+            envName: this.flags.env,
+            dir: dirname(aws.config.file),
+            skip: this.flags['skip-migration-check'],
+            info: (line) => {
+              if (this.jsonEnabled()) this.ui.debug(line);
+              else this.ui.info(line);
+            },
+          })
+        : undefined;
+      const repository = await findRepository(clients.ecr, aws.names.repository, {
+        environment: this.flags.env,
+        region: aws.target.region,
+      });
+      const debug = (line: string) => {
+        this.ui.debug(line);
+      };
       return await deploy(
         {
           ...clients,
@@ -149,6 +157,9 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
           clock: systemClock,
           reporter: commandReporter(this.ui, this.jsonEnabled()),
           signal: interrupt.signal,
+          onDeadline: (at) => {
+            deadline = at;
+          },
           confirmAbort: abortConfirmation(this.prompter, this.ui),
         },
         {

@@ -11,7 +11,7 @@ Without --to it picks the last version that deployed to this environment and pas
 
 Migrations are not rolled back. A version older than a contract migration (\`export const contract = true\`) that a later release applied would read what it dropped: such a rollback is refused (exit 6) with the contract migration and the newest version it is safe to go back to (from the migration heads in the release records). --force goes anyway after a confirmation (--yes without a terminal), and the record says so.
 
-Exit codes: 0 done (or already on that version); 6 it failed, or refused by the migration guard; 7 timed out; 5 AWS credentials or permissions; 3 not provisioned; 2 unknown environment or version; 130 interrupted.`;
+Exit codes: 0 done (or already on that version); 6 it failed, or refused by the migration guard; 7 timed out; 5 AWS credentials, permissions or connectivity; 3 not provisioned; 2 unknown environment or version; 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP: the rollback's update is aborted as with deploy.`;
   static override examples = [
     { description: 'Back to the version before the current one', command: 'lsvc rollback --env production' },
     { description: 'To a given version', command: 'lsvc rollback --env production --to 3f9c2a1b7d4e' },
@@ -56,8 +56,13 @@ Exit codes: 0 done (or already on that version); 6 it failed, or refused by the 
     const { rollback } = await import('../src/deploy/deploy.js');
     const { systemClock } = await import('../src/clock.js');
     const { UsageError } = await import('../src/errors.js');
-    const clients = await deployClients(aws.target);
     const interrupt = interruptOnSigint();
+    // The current wait's deadline (see deploy): no AWS call outlives it.
+    let deadline = Date.now() + timings.timeoutMs;
+    const clients = await deployClients(aws.target, {
+      interrupt: interrupt.signal,
+      deadline: () => deadline,
+    });
     try {
       return await rollback(
         {
@@ -67,6 +72,9 @@ Exit codes: 0 done (or already on that version); 6 it failed, or refused by the 
           clock: systemClock,
           reporter: commandReporter(this.ui, this.jsonEnabled()),
           signal: interrupt.signal,
+          onDeadline: (at) => {
+            deadline = at;
+          },
           confirmAbort: abortConfirmation(this.prompter, this.ui),
         },
         {
