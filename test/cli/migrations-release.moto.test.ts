@@ -2,7 +2,7 @@
 // (the release record in moto's S3 says which commit runs in E) and the rollback guard. Elastic
 // Beanstalk's describe calls (moto lacks versions) come from a small local server that answers as the query API does.
 import { execFileSync } from 'node:child_process';
-import { cp } from 'node:fs/promises';
+import { appendFile, cp } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -192,5 +192,54 @@ describe('lsvc rollback past a contract migration (built binary)', () => {
     expect(forced.stderr).toContain('--force needs a confirmation, and there is no terminal to ask on.');
     expect(forced.code).toBe(ExitCode.Usage);
     expect(actions).not.toContain('UpdateEnvironment');
+  });
+});
+
+describe('lsvc deploy with unsafe migrations (built binary)', () => {
+  it('is refused (exit 6) with the findings before any change; its record is not written', async () => {
+    const dir = await tempDir('lsvc-deploy-check-');
+    cleanup.push(dir);
+    await cp(join(FIXTURES, 'migrations', 'v1'), dir, { recursive: true });
+    // An environment of its own: the records of the other tests are production's.
+    await appendFile(join(dir, 'lsvc.yml'), '  staging: {}\n');
+    git(dir, 'init', '-q', '-b', 'main');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'v1');
+    const sha = git(dir, 'rev-parse', 'HEAD');
+    await cp(join(FIXTURES, 'migrations', 'v2-drop-column'), dir, { recursive: true });
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'v2');
+    const now = Date.now();
+    const record = newRelease({
+      service: 'notes-service',
+      environment: 'staging',
+      kind: 'deploy',
+      version: 'v1',
+      previousVersion: undefined,
+      git: { sha, dirty: false },
+      migrations: {
+        head: '20260101000000_create_notes',
+        contract: false,
+        contracts: [],
+        checkSkipped: false,
+      },
+      now,
+      env: {},
+    });
+    await writeReleaseRecord({ s3, bucket }, finished(record, 'deployed', now + 60_000));
+    const prefix = 'lsvc/releases/notes-service/staging/';
+    const before = (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).KeyCount;
+    actions.length = 0;
+    const result = await runCli(['deploy', '--env', 'staging', '--yes'], {
+      cwd: dir,
+      env: { ...MOTO_ENV, ...gitEnv, AWS_ENDPOINT_URL_ELASTIC_BEANSTALK: ebUrl, NO_COLOR: '1' },
+    });
+    expect(result.stderr).toContain('Not deployed: the new migrations would break v1, which runs in staging');
+    expect(result.stderr).toMatch(/unsafe migrations\/20260201000000_drop_body\.ts:\d+ /);
+    expect(result.stderr).toContain('--skip-migration-check');
+    expect(result.code).toBe(ExitCode.Unhealthy);
+    expect(actions).toEqual(['DescribeApplicationVersions']);
+    const after = (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).KeyCount;
+    expect(after).toBe(before);
   });
 });
