@@ -5,7 +5,8 @@ import { makeS3Client } from '../aws/s3.js';
 import { errorToJson, toLsvcError } from '../errors.js';
 import { runSteps } from '../progress.js';
 import type { Prompter } from '../prompt.js';
-import type { Ui } from '../ui.js';
+import { systemClock } from '../clock.js';
+import { isCI, type Ui } from '../ui.js';
 import { consoleReporter, type Reporter } from './report.js';
 import { type DeployResult, resultOf } from './result.js';
 
@@ -37,9 +38,24 @@ export function interruptOnSigint(): { signal: AbortSignal; dispose: () => void 
   return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
 }
 
+/** The terminal's live line: stdout when it is a terminal outside CI (and not --json). */
+function liveLine(json: boolean) {
+  const out = process.stdout;
+  if (json || !out.isTTY || isCI(process.env)) return undefined;
+  return {
+    write: (text: string) => {
+      out.write(text);
+    },
+    columns: () => out.columns || 80,
+  };
+}
+
 export function commandReporter(ui: Ui, json: boolean): Reporter {
   return consoleReporter({
     ui,
+    clock: systemClock,
+    live: liveLine(json),
+    quiet: json,
     runStep: async (title, run) => {
       const results: { value: Awaited<ReturnType<typeof run>> }[] = [];
       await runSteps(

@@ -74,9 +74,11 @@ function withBudget<D extends RolloutDeps>(deps: D): D {
   const budget = new CallBudget(deps.clock);
   return {
     ...deps,
+    budget,
     eb: budgeted(deps.eb, budget),
     cloudwatch: budgeted(deps.cloudwatch, budget),
     s3: budgeted(deps.s3, budget),
+    ...(deps.logs ? { logs: budgeted(deps.logs, budget) } : {}),
   };
 }
 
@@ -156,6 +158,7 @@ async function deployRecorded(
     rollback: opts.rollback,
     detach: opts.detach,
     kind: 'deploy',
+    again: `lsvc deploy --env ${opts.envName} --version ${opts.version}`,
   };
   return rollOut(deps, request);
 }
@@ -290,6 +293,7 @@ export async function rollback(given: RolloutDeps, opts: RollbackOptions): Promi
       rollback: true,
       detach: opts.detach,
       kind: 'rollback',
+      again: `lsvc rollback --env ${opts.envName} --to ${label}`,
     }),
   );
 }

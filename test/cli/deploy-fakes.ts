@@ -115,7 +115,7 @@ export class FakeEb {
   readonly ebMock = mockClient(this.eb);
   readonly s3Mock = mockClient(this.s3);
   readonly cwMock = mockClient(this.cloudwatch);
-  readonly reporter = memoryReporter();
+  readonly reporter = memoryReporter(this.clock);
   readonly interrupt = new AbortController();
   readonly objects = new Map<string, { body: Buffer; metadata: Record<string, string> }>();
   readonly versions = new Map<
