@@ -1,13 +1,15 @@
-// A cap on AWS calls per minute for everything deploy asks while it waits, split in two so the
-// calls that decide (DescribeEnvironments, UpdateEnvironment, S3 records...) are never starved
-// by the ones that only explain (events, health causes, alarms, logs): details get a share of
-// the minute, and the polling loops ask `spare` before making one, skipping it rather than
-// waiting. A decision waits only when the whole minute is used, which the shares keep rare.
+// A cap on AWS calls per minute (a rolling window) for everything deploy asks while it waits,
+// kept so the calls that decide (DescribeEnvironments, UpdateEnvironment, S3 records...) are
+// never starved by the ones that only explain (events, health causes, alarms, logs): the
+// polling loops ask `spare` before a detail and skip it rather than wait; `spare` leaves room
+// for the decisions to come (the environment is polled every 5 s, and the calls that age out
+// of the window make room for about as many) and for the causes of a failure, read right
+// after it is seen. A call that does not fit waits for the oldest one to leave the window.
 import type { Clock } from '../clock.js';
 
 export const CALLS_PER_MINUTE = 30;
-/** What decisions may need in a minute: the environment every 5 s, plus updates and records. */
-export const DECISION_SHARE = 14;
+/** Room `spare` keeps for decisions beyond the ones that replace calls leaving the window. */
+export const DECISION_RESERVE = 3;
 // A second of slack: a call is counted when it is let through, a moment before it is sent.
 const WINDOW_MS = 61_000;
 
@@ -29,50 +31,36 @@ export function callKind(commandName: string): CallKind {
 }
 
 export class CallBudget {
-  private readonly calls: { at: number; kind: CallKind }[] = [];
+  private readonly calls: number[] = [];
   private readonly clock: Clock;
   private readonly perMinute: number;
-  private readonly detailMax: number;
+  private readonly reserve: number;
 
-  constructor(clock: Clock, perMinute = CALLS_PER_MINUTE, decisionShare = DECISION_SHARE) {
+  constructor(clock: Clock, perMinute = CALLS_PER_MINUTE, reserve = DECISION_RESERVE) {
     this.clock = clock;
     this.perMinute = perMinute;
-    this.detailMax = Math.max(1, perMinute - decisionShare);
+    this.reserve = reserve;
   }
 
-  private used(now: number): { all: number; detail: number } {
-    while (this.calls.length > 0 && now - (this.calls[0]?.at ?? 0) >= WINDOW_MS) this.calls.shift();
-    return { all: this.calls.length, detail: this.calls.filter((c) => c.kind === 'detail').length };
+  private used(now: number): number {
+    while (this.calls.length > 0 && now - (this.calls[0] ?? 0) >= WINDOW_MS) this.calls.shift();
+    return this.calls.length;
   }
 
-  private fits(kind: CallKind, n: number, keep: number, now: number): boolean {
-    const used = this.used(now);
-    if (used.all + n > this.perMinute) return false;
-    return kind === 'decision' || used.detail + n + keep <= this.detailMax;
-  }
-
-  /**
-   * Whether `n` detail calls fit now, leaving `keep` of the details' share for what comes next
-   * (the causes of a failure are read right after it is seen).
-   */
+  /** Whether `n` detail calls fit now, leaving `keep` calls (and the decisions' reserve) free. */
   spare(n = 1, keep = 0): boolean {
-    return this.fits('detail', n, keep, this.clock.now());
+    return this.used(this.clock.now()) + n + keep + this.reserve <= this.perMinute;
   }
 
-  /** Resolves when one more call of this kind fits in the last minute's budget. */
-  async take(kind: CallKind = 'decision'): Promise<void> {
+  /** Resolves when one more call fits in the last minute (the kind only matters to `spare`). */
+  async take(_kind: CallKind = 'decision'): Promise<void> {
     for (;;) {
       const now = this.clock.now();
-      if (this.fits(kind, 1, 0, now)) {
-        this.calls.push({ at: now, kind });
+      if (this.used(now) < this.perMinute) {
+        this.calls.push(now);
         return;
       }
-      // The oldest call of the kind that blocks leaves the window first.
-      const blocking =
-        kind === 'detail' && this.used(now).all < this.perMinute
-          ? this.calls.find((c) => c.kind === 'detail')
-          : this.calls[0];
-      await this.clock.sleep(Math.max(1, (blocking?.at ?? now) + WINDOW_MS - now));
+      await this.clock.sleep(Math.max(1, (this.calls[0] ?? now) + WINDOW_MS - now));
     }
   }
 }

@@ -11,15 +11,19 @@ import { consoleReporter, type Reporter } from './report.js';
 import { type DeployResult, resultOf } from './result.js';
 
 export async function deployClients(target: AwsClientTarget) {
-  const [{ ElasticBeanstalkClient }, { CloudWatchClient }, { ECRClient }] = await Promise.all([
-    import('@aws-sdk/client-elastic-beanstalk'),
-    import('@aws-sdk/client-cloudwatch'),
-    import('@aws-sdk/client-ecr'),
-  ]);
+  const [{ ElasticBeanstalkClient }, { CloudWatchClient }, { ECRClient }, { CloudWatchLogsClient }] =
+    await Promise.all([
+      import('@aws-sdk/client-elastic-beanstalk'),
+      import('@aws-sdk/client-cloudwatch'),
+      import('@aws-sdk/client-ecr'),
+      import('@aws-sdk/client-cloudwatch-logs'),
+    ]);
   return {
     eb: makeClient(ElasticBeanstalkClient, target),
     cloudwatch: makeClient(CloudWatchClient, target),
     ecr: makeClient(ECRClient, target),
+    // The last container log lines of a failed deploy.
+    logs: makeClient(CloudWatchLogsClient, target),
     s3: makeS3Client(target),
   };
 }

@@ -69,6 +69,12 @@ const KEEP_FOR_FAILURE = 4;
 /** Room for `n` detail calls now (always, without a budget). */
 const spare = (deps: WatchDeps, n = 1) => deps.budget?.spare(n, KEEP_FOR_FAILURE) ?? true;
 
+/**
+ * The last minute is nearly full (e.g. the burst of calls before the update): the environment
+ * is polled half as often for a while, so the events still get through.
+ */
+const crowded = (deps: WatchDeps) => !spare(deps, 1);
+
 const TICK_MS = 1000;
 
 export interface EnvironmentRef {
@@ -166,7 +172,7 @@ export async function waitUntilReady(
       last = env;
       if (env.Status === 'Ready') {
         // The rest of the finished operation's events, before anything else is shown.
-        if (opts.feed && lastEvents !== now && spare(deps)) await opts.feed.poll();
+        if (opts.feed && lastEvents !== now) await opts.feed.poll();
         return { kind: 'ready', env };
       }
       if (env.Status === 'Terminating') {
@@ -176,7 +182,7 @@ export async function waitUntilReady(
       }
       if (env.Status !== lastStatus) note(`environment is busy (${env.Status ?? 'unknown'}): waiting`);
       lastStatus = env.Status;
-      delay = opts.pollMs;
+      delay = crowded(deps) ? 2 * opts.pollMs : opts.pollMs;
     } catch (error) {
       if (!isThrottling(error)) throw error;
       delay = Math.min(delay * 2, MAX_BACKOFF_MS);
@@ -355,7 +361,9 @@ export async function watchRollout(
       // health is not fine every detailMs (twice that while an operation runs and health only
       // says so: Grey / Info).
       const causesEvery = isBad(next) || next.color === 'Yellow' ? timings.detailMs : 2 * timings.detailMs;
-      if ((healthChanged || (!isGood(next) && due(lastCauses, now, causesEvery))) && spare(deps, 2)) {
+      // A change of colour is worth the failure's reserve: its causes are the news.
+      const room = healthChanged ? (deps.budget?.spare(2) ?? true) : spare(deps, 2);
+      if ((healthChanged || (!isGood(next) && due(lastCauses, now, causesEvery))) && room) {
         lastCauses = now;
         const [detail, list] = await Promise.all([
           environmentHealth(deps.eb, req.environment),
@@ -375,8 +383,11 @@ export async function watchRollout(
             onLabel: list.filter((i) => i.Deployment?.VersionLabel === req.label).length,
           };
         }
-      } else if (health) {
+      } else if (health && !healthChanged) {
         next = { ...next, causes: health.causes };
+      } else {
+        // New colour, causes not read yet (no room in the budget): read them at the next pass.
+        lastCauses = undefined;
       }
       if (!sameHealth(health, next)) reporter.health(next, health);
       health = next;
@@ -432,7 +443,7 @@ export async function watchRollout(
         reporter.warn(`${req.environment} left Ready / Green during the bake: waiting for it to recover`);
         bakeStart = undefined;
       }
-      delay = timings.pollMs;
+      delay = crowded(deps) ? 2 * timings.pollMs : timings.pollMs;
     } catch (error) {
       if (!isThrottling(error)) throw error;
       delay = Math.min(delay * 2, MAX_BACKOFF_MS);
