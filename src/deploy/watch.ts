@@ -73,7 +73,7 @@ const spare = (deps: WatchDeps, n = 1) => deps.budget?.spare(n, KEEP_FOR_FAILURE
  * The last minute is nearly full (e.g. the burst of calls before the update): the environment
  * is polled half as often for a while, so the events still get through.
  */
-const crowded = (deps: WatchDeps) => !spare(deps, 1);
+const crowded = (deps: WatchDeps) => !(deps.budget?.spare(2) ?? true);
 
 const TICK_MS = 1000;
 
@@ -301,6 +301,8 @@ export async function watchRollout(
   let env: EnvironmentDescription | undefined;
   let health: HealthSnapshot | undefined;
   let instances: Progress['instances'];
+  /** Health changed but its causes could not be read yet. */
+  let stale = false;
   let badSince: number | undefined;
   let bakeStart: number | undefined;
   let lastEvents: number | undefined;
@@ -362,9 +364,10 @@ export async function watchRollout(
       // says so: Grey / Info).
       const causesEvery = isBad(next) || next.color === 'Yellow' ? timings.detailMs : 2 * timings.detailMs;
       // A change of colour is worth the failure's reserve: its causes are the news.
-      const room = healthChanged ? (deps.budget?.spare(2) ?? true) : spare(deps, 2);
-      if ((healthChanged || (!isGood(next) && due(lastCauses, now, causesEvery))) && room) {
+      const room = healthChanged || stale ? (deps.budget?.spare(2) ?? true) : spare(deps, 2);
+      if ((healthChanged || stale || (!isGood(next) && due(lastCauses, now, causesEvery))) && room) {
         lastCauses = now;
+        stale = false;
         const [detail, list] = await Promise.all([
           environmentHealth(deps.eb, req.environment),
           instancesHealth(deps.eb, req.environment),
@@ -386,8 +389,10 @@ export async function watchRollout(
       } else if (health && !healthChanged) {
         next = { ...next, causes: health.causes };
       } else {
-        // New colour, causes not read yet (no room in the budget): read them at the next pass.
-        lastCauses = undefined;
+        // New colour, causes not read yet (no room in the budget): read them at the next pass
+        // with room; until then no causes or instance counts from before are shown as current.
+        stale = true;
+        instances = undefined;
       }
       if (!sameHealth(health, next)) reporter.health(next, health);
       health = next;
@@ -423,10 +428,11 @@ export async function watchRollout(
           }
         }
         const bakeOver = now - bakeStart >= timings.bakeMs;
-        // Alarms at the start of the bake, every detailMs, and always at its end (the end waits
-        // for a pass with room in the budget rather than passing unchecked).
+        // Alarms at the start of the bake, every detailMs (when the budget has room), and always
+        // at its end.
         if (req.alarms && (bakeOver || due(lastAlarms, now, timings.detailMs))) {
-          if (spare(deps)) {
+          // The last check decides the outcome: it is made even when the budget is short.
+          if (bakeOver || spare(deps)) {
             lastAlarms = now;
             const firing = newlyFiring(
               await firingAlarms(deps.cloudwatch, req.alarms.prefix),
