@@ -36,6 +36,9 @@ export class CallBudget {
   private readonly perMinute: number;
   private readonly reserve: number;
 
+  /** Told every second a call waits for room (the progress line says so: never silent). */
+  onWait: ((waitedMs: number) => void) | undefined;
+
   constructor(clock: Clock, perMinute = CALLS_PER_MINUTE, reserve = DECISION_RESERVE) {
     this.clock = clock;
     this.perMinute = perMinute;
@@ -54,13 +57,15 @@ export class CallBudget {
 
   /** Resolves when one more call fits in the last minute (the kind only matters to `spare`). */
   async take(_kind: CallKind = 'decision'): Promise<void> {
+    const start = this.clock.now();
     for (;;) {
       const now = this.clock.now();
       if (this.used(now) < this.perMinute) {
         this.calls.push(now);
         return;
       }
-      await this.clock.sleep(Math.max(1, (this.calls[0] ?? now) + WINDOW_MS - now));
+      this.onWait?.(now - start);
+      await this.clock.sleep(Math.min(1000, Math.max(1, (this.calls[0] ?? now) + WINDOW_MS - now)));
     }
   }
 }

@@ -72,6 +72,14 @@ async function currentEnvironment(deps: RolloutDeps, t: TargetEnvironment) {
 /** The same dependencies, their AWS calls capped per minute (one budget for all of them). */
 function withBudget<D extends RolloutDeps>(deps: D): D {
   const budget = new CallBudget(deps.clock);
+  budget.onWait = (waitedMs) => {
+    deps.reporter.progress({
+      phase: 'waiting for room in the AWS call budget (30 calls a minute)',
+      elapsedMs: waitedMs,
+      at: deps.clock.now(),
+      nextInMs: 1000,
+    });
+  };
   return {
     ...deps,
     budget,

@@ -23,7 +23,7 @@ const FETCH_TIMEOUT_MS = 10_000;
 const CLOCK_SKEW_MS = 5000;
 
 export interface Evidence {
-  /** The last lines of each container's log since the deploy started: web, worker (in that order). */
+  /** The last lines of each container's log from the deploy's start to the failure: web, worker. */
   containers: { process: string; lines: string[] }[];
   /** The tail of eb-engine.log, the platform's deployment log, per instance. */
   platform: { instance: string; lines: string[] }[];
@@ -37,6 +37,8 @@ export interface EvidenceDeps {
   logs?: CloudWatchLogsClient | undefined;
   clock: Clock;
   reporter: Reporter;
+  /** The call budget: the tail is polled only when it has room (never waited for silently). */
+  budget?: { spare: (n?: number) => boolean } | undefined;
   /** GET a presigned URL's text, within the timeout (tests give a local server's URL). */
   fetchText?: ((url: string, timeoutMs: number) => Promise<string>) | undefined;
 }
@@ -65,10 +67,15 @@ export function containerLogGroup(logGroupPrefix: string): string {
 export async function containerLines(
   logs: CloudWatchLogsClient,
   group: string,
-  since: number,
+  window: { since: number; until: number },
   n = EVIDENCE_LINES,
 ): Promise<{ process: string; lines: string[] }[]> {
-  const { events } = await filterLogEvents(logs, { group, startTime: since, maxPages: 3 });
+  const { events } = await filterLogEvents(logs, {
+    group,
+    startTime: window.since,
+    endTime: window.until,
+    maxPages: 3,
+  });
   const by = new Map<string, string[]>([
     ['web', []],
     ['worker', []],
@@ -107,28 +114,41 @@ export function engineLogTail(text: string, n = EVIDENCE_LINES): string[] {
   return kept.slice(-n);
 }
 
-/** Started at the failure: ask for the tail now, read the container logs meanwhile. */
+/**
+ * Started at the failure: the tail is asked for at once (one call: the instances take it before
+ * a rollback changes them). The rest is read later, when nothing waits on the call budget: the
+ * container lines up to the failure (CloudWatch Logs keeps them), the uploaded tails (EB keeps
+ * them, their URLs last 15 minutes).
+ */
 export class EvidenceCollector {
   private readonly deps: EvidenceDeps;
   private readonly req: EvidenceRequest;
   private readonly requested: Promise<{ at: number } | { error: string }>;
-  private readonly containers: Promise<{ process: string; lines: string[] }[] | { error: string }>;
+  private readonly failedAt: number;
   private result: Evidence | undefined;
 
   constructor(deps: EvidenceDeps, req: EvidenceRequest) {
     this.deps = deps;
     this.req = req;
     const at = deps.clock.now();
+    this.failedAt = at;
     this.requested = requestLogTail(deps.eb, req.environment).then(
       () => ({ at }),
       (error: unknown) => ({ error: errorText(error) }),
     );
-    const { logs } = deps;
-    this.containers = logs
-      ? containerLines(logs, containerLogGroup(req.logGroupPrefix), req.since).catch((error: unknown) => ({
-          error: errorText(error),
-        }))
-      : Promise.resolve({ error: 'CloudWatch Logs not read' });
+  }
+
+  private async containers(): Promise<{ process: string; lines: string[] }[] | { error: string }> {
+    const { logs } = this.deps;
+    if (!logs) return { error: 'CloudWatch Logs not read' };
+    try {
+      return await containerLines(logs, containerLogGroup(this.req.logGroupPrefix), {
+        since: this.req.since,
+        until: this.failedAt,
+      });
+    } catch (error) {
+      return { error: errorText(error) };
+    }
   }
 
   /** The tail has been asked for (or could not be): safe to change the instances now. */
@@ -140,12 +160,14 @@ export class EvidenceCollector {
   async collect(): Promise<Evidence> {
     if (this.result) return this.result;
     const missing: string[] = [];
-    const containers = await this.containers;
+    const containers = await this.containers();
     const group = containerLogGroup(this.req.logGroupPrefix);
     if ('error' in containers) {
       missing.push(`container logs (${group}): ${containers.error}`);
     } else if (containers.length === 0) {
-      missing.push(`container logs: no lines in ${group} since the deploy started (is log streaming on?)`);
+      missing.push(
+        `container logs: no lines in ${group} between the deploy's start and the failure (is log streaming on?)`,
+      );
     }
     const platform = await this.platformTails(missing);
     this.result = { containers: 'error' in containers ? [] : containers, platform, missing };
@@ -153,7 +175,7 @@ export class EvidenceCollector {
   }
 
   private async platformTails(missing: string[]): Promise<Evidence['platform']> {
-    const { clock, reporter } = this.deps;
+    const { clock } = this.deps;
     const requested = await this.requested;
     if ('error' in requested) {
       missing.push(`platform log tail: ${requested.error}`);
@@ -162,6 +184,14 @@ export class EvidenceCollector {
     const fetchText = this.deps.fetchText ?? fetchWithTimeout;
     const deadline = requested.at + TAIL_WAIT_MS;
     for (;;) {
+      if (this.deps.budget && !this.deps.budget.spare(1)) {
+        if (clock.now() >= deadline) {
+          missing.push('platform log tail: not read (the AWS call budget had no room in time)');
+          return [];
+        }
+        await this.tick(requested.at, 1000);
+        continue;
+      }
       let infos;
       try {
         infos = await retrieveLogTails(this.deps.eb, this.req.environment);
@@ -192,16 +222,21 @@ export class EvidenceCollector {
         );
         return tails.filter((t) => t !== undefined).sort((a, b) => a.instance.localeCompare(b.instance));
       }
-      const wait = Math.min(TAIL_POLL_MS, deadline - clock.now());
-      for (let left = wait; left > 0; left -= 1000) {
-        reporter.progress({
-          phase: 'reading the platform log tail',
-          elapsedMs: clock.now() - requested.at,
-          at: clock.now(),
-          nextInMs: Math.min(1000, left),
-        });
-        await clock.sleep(Math.min(1000, left));
-      }
+      await this.tick(requested.at, Math.min(TAIL_POLL_MS, deadline - clock.now()));
+    }
+  }
+
+  /** Wait `ms` in one-second ticks, each showing the progress line. */
+  private async tick(since: number, ms: number): Promise<void> {
+    const { clock, reporter } = this.deps;
+    for (let left = ms; left > 0; left -= 1000) {
+      reporter.progress({
+        phase: 'reading the platform log tail',
+        elapsedMs: clock.now() - since,
+        at: clock.now(),
+        nextInMs: Math.min(1000, left),
+      });
+      await clock.sleep(Math.min(1000, left));
     }
   }
 }
@@ -210,7 +245,7 @@ export class EvidenceCollector {
 export function formatEvidence(e: Evidence): string[] {
   const out: string[] = [];
   for (const c of e.containers) {
-    out.push(`  ${c.process} container, last ${c.lines.length} lines since the deploy started:`);
+    out.push(`  ${c.process} container, last ${c.lines.length} lines before the failure:`);
     out.push(...c.lines.map((l) => `    ${l}`));
   }
   for (const p of e.platform) {

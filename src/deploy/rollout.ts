@@ -226,6 +226,7 @@ async function rollOutWatched(deps: RolloutDeps, req: RolloutRequest): Promise<D
     detailMs: req.timings.detailMs,
     feed,
     phase: `rolling back to ${prev}: waiting for the failed update to end`,
+    urgent: true,
   });
   if (settled.kind === 'interrupted') return interrupted(deps, req, feed, fail, prev);
   if (settled.kind === 'timeout') {
@@ -266,8 +267,6 @@ async function rollOutWatched(deps: RolloutDeps, req: RolloutRequest): Promise<D
     updating = back.env.Status === 'Updating';
     reporter.info(`Rollback update to ${prev} started.`);
   }
-  // The tail was taken before the rollback's update; reading it waits up to 20 s.
-  await showEvidence();
   const back = await watchRollout(deps, feed, {
     ...ref,
     label: prev,
@@ -278,6 +277,9 @@ async function rollOutWatched(deps: RolloutDeps, req: RolloutRequest): Promise<D
     phase: `rolling back to ${prev}`,
   });
   reporter.endProgress();
+  // The evidence of v2's failure (the tail was taken before the rollback's update), read now
+  // that no decision waits on the call budget.
+  if (back.kind !== 'interrupted') await showEvidence();
   if (back.kind === 'healthy') {
     throw fail(
       new UnhealthyError(

@@ -133,6 +133,8 @@ export async function waitUntilReady(
     feed?: EventFeed;
     /** What the progress line calls this wait. */
     phase?: string;
+    /** Something waits on Ready (a rollback): poll every pollMs even when the minute is crowded. */
+    urgent?: boolean;
   },
 ): Promise<ReadyOutcome> {
   const { clock, reporter } = deps;
@@ -182,7 +184,7 @@ export async function waitUntilReady(
       }
       if (env.Status !== lastStatus) note(`environment is busy (${env.Status ?? 'unknown'}): waiting`);
       lastStatus = env.Status;
-      delay = crowded(deps) ? 2 * opts.pollMs : opts.pollMs;
+      delay = !opts.urgent && crowded(deps) ? 2 * opts.pollMs : opts.pollMs;
     } catch (error) {
       if (!isThrottling(error)) throw error;
       delay = Math.min(delay * 2, MAX_BACKOFF_MS);

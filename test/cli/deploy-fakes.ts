@@ -383,13 +383,17 @@ export class FakeEb {
     });
     this.logsMock
       .on(FilterLogEventsCommand)
-      .callsFake((input: { logGroupName?: string; startTime?: number }) => {
+      .callsFake((input: { logGroupName?: string; startTime?: number; endTime?: number }) => {
         this.log.push({ at: this.clock.now(), name: 'FilterLogEvents' });
         const group = `${NAMES.logGroupPrefix}/var/log/eb-docker/containers/eb-current-app/stdouterr.log`;
         if (input.logGroupName !== group) return { events: [] };
         return {
           events: this.containerLog
-            .filter((l) => l.at >= (input.startTime ?? 0) && l.at <= this.clock.now())
+            .filter(
+              (l) =>
+                l.at >= (input.startTime ?? 0) &&
+                l.at <= Math.min(input.endTime ?? Infinity, this.clock.now()),
+            )
             .map((l, i) => ({
               logStreamName: 'i-0a1',
               timestamp: l.at,

@@ -123,6 +123,43 @@ describe('point 4: no silent gaps, the rollback within seconds, the budget kept'
     expect(out).toMatch(/progress: rolling back to v1 · /);
   });
 
+  it('failure events right after the burst of calls before the update: the rollback update within 5 s of EB being Ready again', async () => {
+    const fake = new FakeEb();
+    fake.scripts.set('v2', [
+      {
+        at: 0,
+        status: 'Updating',
+        health: 'Grey',
+        healthStatus: 'Info',
+        events: [['INFO', 'Environment update is starting.']],
+      },
+      { at: 8000, events: [['ERROR', 'Failed to deploy application.']] },
+      {
+        at: 24_000,
+        status: 'Ready',
+        health: 'Red',
+        healthStatus: 'Degraded',
+        causes: ['Command failed on all instances.'],
+      },
+    ]);
+    const err = await failure(deploy(fake.deps(), options()));
+    expect(err.result.outcome).toBe('rolled-back');
+    const readyAgain = (fake.updates[0]?.at ?? 0) + 24_000;
+    const knownAt = fake.lineAt(/^Deploy of v2 to demo-staging failed\. Why:/) ?? NaN;
+    expect(knownAt).toBeLessThan(readyAgain);
+    (await import('node:fs')).writeFileSync(
+      '/tmp/10b-early.txt',
+      fake.reporter.lines
+        .map((l, i) => `${(fake.reporter.times[i] ?? 0) - (fake.updates[0]?.at ?? 0)} ${l}`)
+        .join('\n') +
+        '\n' +
+        fake.log.map((c) => `${c.at - (fake.updates[0]?.at ?? 0)} [call] ${c.name}`).join('\n'),
+    );
+    expect((fake.updates[1]?.at ?? 0) - readyAgain).toBeLessThanOrEqual(5000 + 500);
+    expect(fake.busiestMinute()).toBeLessThanOrEqual(30);
+    expect(fake.longestSilence()).toBeLessThanOrEqual(10_000);
+  });
+
   it('a healthy deploy: the bake counts down, the plain output never stays quiet over 10 s', async () => {
     const fake = new FakeEb();
     const result = await deploy(fake.deps(), options({ timings: { ...TIMINGS, bakeMs: 60_000 } }));
@@ -223,9 +260,9 @@ describe('point 7: the failure evidence', () => {
     expect(fake.tailRequests[0]?.at ?? Infinity).toBeLessThanOrEqual(fake.updates[1]?.at ?? 0);
 
     expect(out).toContain('Evidence from v2:');
-    expect(out).toContain('  web container, last 20 lines since the deploy started:');
+    expect(out).toContain('  web container, last 20 lines before the failure:');
     expect(out).toContain('    Error: connect ECONNREFUSED 10.0.3.7:5432');
-    expect(out).toContain('  worker container, last 1 lines since the deploy started:');
+    expect(out).toContain('  worker container, last 1 lines before the failure:');
     expect(out).toContain('    Error: Redis connection to 10.0.4.2:6379 failed');
     expect(out).toContain('  platform deployment log (eb-engine.log) on i-0a1, last 2 lines:');
     expect(out).toContain('container web-1 exited (1)');
@@ -264,7 +301,7 @@ describe('point 7: the failure evidence', () => {
     const err = await failure(deploy(fake.deps(), options()));
     expect(err.result.outcome).toBe('rolled-back');
     expect(err.result.evidence?.missing).toEqual([
-      'container logs: no lines in /aws/elasticbeanstalk/demo-staging/var/log/eb-docker/containers/eb-current-app/stdouterr.log since the deploy started (is log streaming on?)',
+      "container logs: no lines in /aws/elasticbeanstalk/demo-staging/var/log/eb-docker/containers/eb-current-app/stdouterr.log between the deploy's start and the failure (is log streaming on?)",
       'platform log tail: no instance uploaded one within 20s',
     ]);
     expect(fake.longestSilence()).toBeLessThanOrEqual(10_000);
