@@ -9,7 +9,7 @@ export default class Rollback extends BaseCommand<typeof Rollback> {
 
 Without --to it picks the last version that deployed to this environment and passed its bake (from the release records lsvc keeps in AWS: failed, aborted and unfinished deploys are passed over), and says why it picked it. Without records (deploys older than them), the newest version created before the running one that no record calls a failure. --to a version that already runs changes nothing. See the versions and their outcomes with "lsvc releases". If the older version fails too, lsvc goes back to the one that ran (exit 6).
 
-Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 5 AWS credentials or permissions; 3 not provisioned; 2 unknown environment or version; 130 interrupted.`;
+Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 5 AWS credentials, permissions or connectivity; 3 not provisioned; 2 unknown environment or version; 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP: the rollback's update is aborted as with deploy.`;
   static override examples = [
     { description: 'Back to the version before the current one', command: 'lsvc rollback --env production' },
     { description: 'To a given version', command: 'lsvc rollback --env production --to 3f9c2a1b7d4e' },
@@ -56,8 +56,13 @@ Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 5 AWS
       await import('../src/deploy/cli.js');
     const { rollback } = await import('../src/deploy/deploy.js');
     const { systemClock } = await import('../src/clock.js');
-    const clients = await deployClients(aws.target);
     const interrupt = interruptOnSigint();
+    // The current wait's deadline (see deploy): no AWS call outlives it.
+    let deadline = Date.now() + timings.timeoutMs;
+    const clients = await deployClients(aws.target, {
+      interrupt: interrupt.signal,
+      deadline: () => deadline,
+    });
     try {
       return await rollback(
         {
@@ -68,6 +73,9 @@ Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 5 AWS
           clock: systemClock,
           reporter: commandReporter(this.ui, this.jsonEnabled()),
           signal: interrupt.signal,
+          onDeadline: (at) => {
+            deadline = at;
+          },
           confirmAbort: abortConfirmation(this.prompter, this.ui),
         },
         { names: aws.names, envName: this.flags.env, to: this.flags.to, detach: this.flags.detach, timings },

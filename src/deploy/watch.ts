@@ -15,6 +15,7 @@ import {
   isThrottling,
   updateEnvironmentVersion,
 } from '../aws/eb.js';
+import { DeadlineError } from '../aws/clients.js';
 import { ConfigError } from '../errors.js';
 import { type FiringAlarm, firingAlarms, newlyFiring } from './alarms.js';
 import type { CallBudget } from './budget.js';
@@ -112,6 +113,12 @@ async function pause(
   }
 }
 
+/** A read cut by the first signal or by the deadline ends the wait as the loop's own checks would. */
+function cutShort(deps: WatchDeps, error: unknown): 'interrupted' | 'timeout' | undefined {
+  if (deps.signal.aborted) return 'interrupted';
+  return error instanceof DeadlineError ? 'timeout' : undefined;
+}
+
 export type ReadyOutcome =
   | { kind: 'ready'; env: EnvironmentDescription }
   | { kind: 'timeout'; env: EnvironmentDescription | undefined }
@@ -186,6 +193,9 @@ export async function waitUntilReady(
       lastStatus = env.Status;
       delay = !opts.urgent && crowded(deps) ? 2 * opts.pollMs : opts.pollMs;
     } catch (error) {
+      const cut = cutShort(deps, error);
+      if (cut === 'interrupted') return { kind: 'interrupted' };
+      if (cut === 'timeout') return { kind: 'timeout', env: last };
       if (!isThrottling(error)) throw error;
       delay = Math.min(delay * 2, MAX_BACKOFF_MS);
       reporter.debug(`throttled by AWS: next poll in ${formatDuration(delay)}`);
@@ -215,6 +225,7 @@ export async function startUpdate(
       const env = await updateEnvironmentVersion(deps.eb, ref.environment, label);
       return { kind: 'started', env, startedAt };
     } catch (error) {
+      if (error instanceof DeadlineError) return { kind: 'timeout', env: undefined };
       if (isThrottling(error)) {
         if (deps.clock.now() >= opts.deadline) return { kind: 'timeout', env: undefined };
         delay = Math.min(delay * 2, MAX_BACKOFF_MS);
@@ -453,6 +464,9 @@ export async function watchRollout(
       }
       delay = crowded(deps) ? 2 * timings.pollMs : timings.pollMs;
     } catch (error) {
+      const cut = cutShort(deps, error);
+      if (cut === 'interrupted') return { kind: 'interrupted', env };
+      if (cut === 'timeout') return { kind: 'timeout', env, health };
       if (!isThrottling(error)) throw error;
       delay = Math.min(delay * 2, MAX_BACKOFF_MS);
       reporter.debug(`throttled by AWS: next poll in ${formatDuration(delay)}`);
