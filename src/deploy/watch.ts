@@ -300,7 +300,7 @@ export const isGood = (h: HealthSnapshot) =>
  * Cadence: the environment every pollMs (5 s: the end of the rollout and a failure are seen
  * quickly, and that call is never held back); events, alarms and unchanged health causes every
  * detailMs (10 s), events at once when the environment changes, each only when the budget has
- * room (about 12 of the 16 details a minute; 4 stay for reading a failure's causes).
+ * room: each leaves the decisions their reserve and 4 calls for reading a failure's causes.
  */
 export async function watchRollout(
   deps: WatchDeps,
