@@ -26,6 +26,12 @@ Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 5 AWS
       default: '20m',
       helpValue: '<duration>',
     }),
+    'health-grace': Flags.string({
+      description:
+        'How long health may stay Red (Severe, Degraded; Yellow with basic health) before it counts as failed.',
+      default: '2m',
+      helpValue: '<duration>',
+    }),
     bake: Flags.string({
       description: 'How long it must stay healthy with no alarm firing.',
       default: '60s',
@@ -43,6 +49,7 @@ Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 5 AWS
       ...DEFAULT_TIMINGS,
       timeoutMs: parseDuration(this.flags.timeout, '--timeout'),
       bakeMs: parseDuration(this.flags.bake, '--bake'),
+      healthGraceMs: parseDuration(this.flags['health-grace'], '--health-grace'),
     };
     const aws = await loadAwsEnvironment(this.flags.env, this.flags);
     const { abortConfirmation, commandReporter, deployClients, failureResult, interruptOnSigint } =
@@ -62,6 +69,7 @@ Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 5 AWS
           eb: clients.eb,
           cloudwatch: clients.cloudwatch,
           s3: clients.s3,
+          logs: clients.logs,
           clock: systemClock,
           reporter: commandReporter(this.ui, this.jsonEnabled()),
           signal: interrupt.signal,
