@@ -28,6 +28,12 @@ Exit codes: 0 done (or already on that version); 6 it failed, or refused by the 
       default: '20m',
       helpValue: '<duration>',
     }),
+    'health-grace': Flags.string({
+      description:
+        'How long health may stay Red (Severe, Degraded; Yellow with basic health) before it counts as failed.',
+      default: '2m',
+      helpValue: '<duration>',
+    }),
     bake: Flags.string({
       description: 'How long it must stay healthy with no alarm firing.',
       default: '60s',
@@ -49,6 +55,7 @@ Exit codes: 0 done (or already on that version); 6 it failed, or refused by the 
       ...DEFAULT_TIMINGS,
       timeoutMs: parseDuration(this.flags.timeout, '--timeout'),
       bakeMs: parseDuration(this.flags.bake, '--bake'),
+      healthGraceMs: parseDuration(this.flags['health-grace'], '--health-grace'),
     };
     const aws = await loadAwsEnvironment(this.flags.env, this.flags);
     const { abortConfirmation, commandReporter, deployClients, failureResult, interruptOnSigint } =
@@ -69,6 +76,7 @@ Exit codes: 0 done (or already on that version); 6 it failed, or refused by the 
           eb: clients.eb,
           cloudwatch: clients.cloudwatch,
           s3: clients.s3,
+          logs: clients.logs,
           clock: systemClock,
           reporter: commandReporter(this.ui, this.jsonEnabled()),
           signal: interrupt.signal,
