@@ -17,9 +17,11 @@ The version is --version, or the git commit (12 characters; "-dirty" when the tr
 
 --timeout is a hard deadline for each wait: no AWS call outlives it (a call with no answer for 10 s says so).
 
+When the release adds migrations relative to the version running in the environment (the migration head of its release record), lsvc first runs the static "lsvc check migrations" against that version's commit: unsafe migrations are refused before anything changes (exit 6, the findings shown). --skip-migration-check deploys anyway and the release record says so. Each release record keeps the release's migration head and its contract migrations, for the rollback guard.
+
 Ctrl-C while it rolls out offers to abort the update (AbortEnvironmentUpdate); SIGTERM, SIGHUP or no terminal abort it without asking. lsvc then says where the environment stands. A second signal exits at once.
 
-Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollback) or Elastic Beanstalk rejected the bundle (the environment unchanged); 7 timed out (the update may still run: watch it with "lsvc status --env E --watch"); 5 AWS credentials, permissions or connectivity (unreachable, throttled); 4 image build or push; 3 not provisioned; 2 bad flags or unknown environment; 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP.`;
+Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollback), Elastic Beanstalk rejected the bundle, or the new migrations are unsafe for the running version (the last two: the environment unchanged); 7 timed out (the update may still run: watch it with "lsvc status --env E --watch"); 5 AWS credentials, permissions or connectivity (unreachable, throttled); 4 image build or push; 3 not provisioned; 2 bad flags or unknown environment; 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP.`;
   static override examples = [
     { description: 'Deploy the current commit to staging', command: 'lsvc deploy --env staging' },
     {
@@ -61,6 +63,10 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
     }),
     detach: Flags.boolean({
       description: 'Return once the update has started (exit 0) instead of waiting for it.',
+    }),
+    'skip-migration-check': Flags.boolean({
+      description:
+        'Deploy without checking the new migrations against the running version (recorded in the release).',
     }),
     ...awsFlags,
   };
@@ -116,6 +122,21 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
       deadline: () => deadline,
     });
     try {
+      const migrations = fromGit
+        ? await (
+            await import('../src/migrations/release.js')
+          ).deployMigrationCheck({
+            clients,
+            names: aws.names,
+            envName: this.flags.env,
+            dir: dirname(aws.config.file),
+            skip: this.flags['skip-migration-check'],
+            info: (line) => {
+              if (this.jsonEnabled()) this.ui.debug(line);
+              else this.ui.info(line);
+            },
+          })
+        : undefined;
       const repository = await findRepository(clients.ecr, aws.names.repository, {
         environment: this.flags.env,
         region: aws.target.region,
@@ -158,6 +179,7 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
           repositoryUri: repository.uri,
           dirty: fromGit && git.dirty,
           git: fromGit ? { sha: git.sha, dirty: git.dirty } : undefined,
+          migrations,
           rollback: this.flags.rollback,
           detach: this.flags.detach,
           timings,

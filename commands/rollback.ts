@@ -9,7 +9,9 @@ export default class Rollback extends BaseCommand<typeof Rollback> {
 
 Without --to it picks the last version that deployed to this environment and passed its bake (from the release records lsvc keeps in AWS: failed, aborted and unfinished deploys are passed over), and says why it picked it. Without records (deploys older than them), the newest version created before the running one that no record calls a failure. --to a version that already runs changes nothing. See the versions and their outcomes with "lsvc releases". If the older version fails too, lsvc goes back to the one that ran (exit 6).
 
-Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 5 AWS credentials, permissions or connectivity; 3 not provisioned; 2 unknown environment or version; 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP: the rollback's update is aborted as with deploy.`;
+Migrations are not rolled back. A version older than a contract migration (\`export const contract = true\`) that a later release applied would read what it dropped: such a rollback is refused (exit 6) with the contract migration and the newest version it is safe to go back to (from the migration heads in the release records). --force goes anyway after a confirmation (--yes without a terminal), and the record says so.
+
+Exit codes: 0 done (or already on that version); 6 it failed, or refused by the migration guard; 7 timed out; 5 AWS credentials, permissions or connectivity; 3 not provisioned; 2 unknown environment or version; 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP: the rollback's update is aborted as with deploy.`;
   static override examples = [
     { description: 'Back to the version before the current one', command: 'lsvc rollback --env production' },
     { description: 'To a given version', command: 'lsvc rollback --env production --to 3f9c2a1b7d4e' },
@@ -38,6 +40,10 @@ Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 5 AWS
       helpValue: '<duration>',
     }),
     detach: Flags.boolean({ description: 'Return once the update has started (exit 0).' }),
+    force: Flags.boolean({
+      description:
+        'Go back past a contract migration that already ran (asks first at a terminal; --yes without one). Recorded in the release.',
+    }),
     ...awsFlags,
   };
 
@@ -56,6 +62,7 @@ Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 5 AWS
       await import('../src/deploy/cli.js');
     const { rollback } = await import('../src/deploy/deploy.js');
     const { systemClock } = await import('../src/clock.js');
+    const { UsageError } = await import('../src/errors.js');
     const interrupt = interruptOnSigint();
     // The current wait's deadline (see deploy): no AWS call outlives it.
     let deadline = Date.now() + timings.timeoutMs;
@@ -78,7 +85,23 @@ Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 5 AWS
           },
           confirmAbort: abortConfirmation(this.prompter, this.ui),
         },
-        { names: aws.names, envName: this.flags.env, to: this.flags.to, detach: this.flags.detach, timings },
+        {
+          names: aws.names,
+          envName: this.flags.env,
+          to: this.flags.to,
+          detach: this.flags.detach,
+          timings,
+          force: this.flags.force,
+          confirmForce: async (question) => {
+            if (this.flags.yes) return true;
+            if (!process.stdin.isTTY) {
+              throw new UsageError('--force needs a confirmation, and there is no terminal to ask on.', {
+                hint: 'Pass --yes with --force.',
+              });
+            }
+            return this.prompter.confirm(question);
+          },
+        },
       );
     } catch (error) {
       const json = this.jsonEnabled() ? failureResult(error) : undefined;

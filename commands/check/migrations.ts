@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../../src/base-command.js';
+import { awsFlags, envFlag } from '../../src/flags.js';
 
 export default class CheckMigrations extends BaseCommand<typeof CheckMigrations> {
   static override summary =
@@ -9,11 +10,17 @@ export default class CheckMigrations extends BaseCommand<typeof CheckMigrations>
 
 A migration with \`export const contract = true\` may drop or rename: it passes when the code at --against (src/ and views/) no longer names what it removes, and is refused otherwise (it comes too early).
 
-Exit codes: 0 safe; 6 unsafe (or a contract refused); 2 unknown git ref or not a git repository; 3 no lsvc.yml or git missing.`;
+--env E compares with the version running in E instead: the git commit of the last release record of E that deployed (the commit must be in this clone: check out the whole history in CI). No such record (the first deploy): nothing to compare with, exit 0.
+
+Exit codes: 0 safe; 6 unsafe (or a contract refused); 2 unknown git ref, not a git repository, or no release record of E with a commit; 3 no lsvc.yml or git missing; 5 AWS credentials or permissions (--env).`;
   static override examples = [
     {
       description: 'Against the release tag running in production',
       command: 'lsvc check migrations --against v1.4.0',
+    },
+    {
+      description: 'Against the version running in production (its release record)',
+      command: 'lsvc check migrations --env production',
     },
     {
       description: 'Against main, as JSON (CI)',
@@ -25,8 +32,13 @@ Exit codes: 0 safe; 6 unsafe (or a contract refused); 2 unknown git ref or not a
     against: Flags.string({
       description:
         'The version running now: a git tag, branch or commit, or an image lsvc built (<service>:<commit>).',
-      required: true,
+      exactlyOne: ['against', 'env'],
     }),
+    env: envFlag({
+      description:
+        'Against the version running in this environment: the git commit of its last deployed release record.',
+    }),
+    ...awsFlags,
   };
 
   async run() {
@@ -38,13 +50,45 @@ Exit codes: 0 safe; 6 unsafe (or a contract refused); 2 unknown git ref or not a
     this.ui.debug(
       `service ${service.name} in ${service.dir}; database ${service.engine} (${service.engineSource})`,
     );
+    const ref = this.flags.env ? await this.runningIn(this.flags.env) : this.flags.against;
+    if (ref === undefined) {
+      this.ui.info(
+        `No release record of ${this.flags.env ?? ''} says a version deployed there: no old version to check against.`,
+      );
+      return {
+        environment: this.flags.env,
+        against: null,
+        migrations: [],
+        findings: [],
+        warnings: [],
+        safe: true,
+      };
+    }
     const report = await checkMigrations({
       dir: service.dir,
-      ref: this.flags.against,
+      ref,
       dialect: service.engine,
     });
     for (const line of renderMigrationsReport(report, this.ui.paint)) this.ui.info(line);
     process.exitCode = report.safe ? ExitCode.Ok : ExitCode.Unhealthy;
     return report;
+  }
+
+  /** The commit of the release running in the environment, from its release records. */
+  private async runningIn(envName: string): Promise<string | undefined> {
+    const { loadAwsEnvironment } = await import('../../src/aws/environment.js');
+    const { deployClients } = await import('../../src/deploy/cli.js');
+    const { environmentRecords, runningCommit } = await import('../../src/migrations/release.js');
+    const aws = await loadAwsEnvironment(envName, this.flags);
+    const clients = await deployClients(aws.target);
+    const records = await environmentRecords(clients, {
+      application: aws.names.application,
+      service: aws.names.application,
+      environment: envName,
+    });
+    const running = runningCommit(records, envName);
+    if (!running) return undefined;
+    this.ui.info(`${envName} runs ${running.version} (git ${running.sha.slice(0, 12)}).`);
+    return running.sha;
   }
 }

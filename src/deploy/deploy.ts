@@ -12,7 +12,8 @@ import type { ResourceNames } from '../aws/names.js';
 import { buildBundle } from '../bundle/index.js';
 import { InterruptedError, UsageError } from '../errors.js';
 import { newRelease, type ReleaseRecord } from '../releases/record.js';
-import { lastGoodRelease, type ReleaseStore } from '../releases/store.js';
+import { guardRollback } from '../migrations/release.js';
+import { lastGoodRelease, listReleaseRecords, type ReleaseStore } from '../releases/store.js';
 import { ensureApplicationVersion } from './app-version.js';
 import { budgeted, CallBudget } from './budget.js';
 import { shaFromDescription } from './git-info.js';
@@ -41,6 +42,8 @@ export interface DeployOptions extends TargetEnvironment {
   dirty: boolean;
   /** The commit it is built from (undefined for a --version not from this tree). */
   git?: { sha: string; dirty: boolean } | undefined;
+  /** What the release's record says about its migrations (src/migrations/release.ts). */
+  migrations?: ReleaseRecord['migrations'];
   rollback: boolean;
   detach: boolean;
   timings: Timings;
@@ -133,6 +136,7 @@ async function deployWatched(given: DeployDeps, opts: DeployOptions): Promise<De
     version: opts.version,
     previousVersion,
     git: opts.git,
+    migrations: opts.migrations,
     now: commandStart,
     env: given.env,
   });
@@ -200,6 +204,9 @@ export interface RollbackOptions extends TargetEnvironment {
   to?: string | undefined;
   detach: boolean;
   timings: Timings;
+  /** --force: past the migration guard (src/migrations/release.ts), once `confirmForce` says yes. */
+  force?: boolean;
+  confirmForce?: (question: string) => Promise<boolean>;
 }
 
 const deployable = (v: ApplicationVersionDescription) =>
@@ -310,6 +317,12 @@ async function rollbackWatched(given: RolloutDeps, opts: RollbackOptions): Promi
     }
   }
   const label = target.VersionLabel ?? '';
+  const migrations = await guardRollback(await listReleaseRecords(store, where, { limit: 50 }), {
+    target: label,
+    current,
+    force: opts.force,
+    confirm: opts.confirmForce,
+  });
   const sha = shaFromDescription(target.Description);
   const record = newRelease({
     service: opts.names.application,
@@ -318,6 +331,7 @@ async function rollbackWatched(given: RolloutDeps, opts: RollbackOptions): Promi
     version: label,
     previousVersion: current,
     git: sha ? { sha, dirty: (target.Description ?? '').includes(' dirty ') } : undefined,
+    migrations,
     now: commandStart,
     env: given.env,
   });

@@ -31,6 +31,8 @@ export interface Release {
   environments: string[];
   /** Its deploys, newest first (those lsvc recorded). */
   deploys: ReleaseDeploy[];
+  /** Its newest migration and whether it has a contract migration, from its newest record that says (null: none says). */
+  migrations: { head: string | null; contract: boolean } | null;
 }
 
 export interface ReleasesQuery {
@@ -78,8 +80,13 @@ export async function listReleases(
         .flat()
         .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
     : [];
+  const migrationsOf = (label: string | undefined) => {
+    const m = records.find((r) => r.version === label && r.migrations)?.migrations;
+    return m ? { head: m.head, contract: m.contract } : null;
+  };
   return versions.map((v) => ({
     version: v.VersionLabel ?? '',
+    migrations: migrationsOf(v.VersionLabel),
     gitSha: shaFromDescription(v.Description) ?? null,
     createdAt: v.DateCreated?.toISOString() ?? null,
     description: v.Description ?? '',
@@ -122,7 +129,7 @@ function lastOutcomes(r: Release, oneEnvironment: boolean): string {
   return parts.join('; ') || '-';
 }
 
-/** A table: VERSION, GIT, CREATED, RUNNING IN, LAST DEPLOY, DESCRIPTION (shortened). */
+/** A table: VERSION, GIT, CREATED, RUNNING IN, LAST DEPLOY, MIGRATION HEAD, DESCRIPTION (shortened). */
 export function renderReleases(
   releases: Release[],
   paint: Paint,
@@ -137,9 +144,18 @@ export function renderReleases(
     r.environments.join(', ') ||
       (r.status === 'PROCESSED' || r.status === 'UNPROCESSED' ? '-' : r.status.toLowerCase()),
     lastOutcomes(r, oneEnvironment),
+    r.migrations ? `${r.migrations.head ?? 'none'}${r.migrations.contract ? ' (contract)' : ''}` : '-',
     r.description.replace(/^git [0-9a-f]+( dirty)? · /, ''),
   ]);
-  const header = ['VERSION', 'GIT', 'CREATED (UTC)', 'RUNNING IN', 'LAST DEPLOY', 'DESCRIPTION'];
+  const header = [
+    'VERSION',
+    'GIT',
+    'CREATED (UTC)',
+    'RUNNING IN',
+    'LAST DEPLOY',
+    'MIGRATION HEAD',
+    'DESCRIPTION',
+  ];
   const fixed = header.length - 1;
   const widths = header
     .slice(0, fixed)

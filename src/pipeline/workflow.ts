@@ -28,13 +28,16 @@ export function workflowText(input: WorkflowInput): string {
       environment: env,
       'timeout-minutes': 45,
       steps: [
-        { uses: 'actions/checkout@v7' },
+        // The whole history: the migration check compares with the commit running in the environment.
+        { uses: 'actions/checkout@v7', with: { 'fetch-depth': 0 } },
         { uses: 'actions/setup-node@v7', with: { 'node-version': 24 } },
         {
           uses: 'aws-actions/configure-aws-credentials@v6',
           with: { 'role-to-assume': input.roleArn, 'aws-region': input.region },
         },
         { run: 'npm install -g lsvc' },
+        // The new migrations against the version running there (its release record); unsafe stops here.
+        { run: `lsvc check migrations --env ${env}` },
         { run: `lsvc deploy --env ${env} --yes` },
       ],
     };

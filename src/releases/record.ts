@@ -61,8 +61,16 @@ export interface ReleaseRecord {
   rolledBackTo?: string | null;
   /** Why it failed (the first few causes). */
   causes?: string[];
-  /** The migration check of the release (added by `lsvc check migrations`). */
-  migrations?: { head: string | null; contract: boolean; checkSkipped: boolean };
+  /** The release's migrations, read from the checkout at deploy time (src/migrations/release.ts). */
+  migrations?: {
+    head: string | null;
+    contract: boolean;
+    checkSkipped: boolean;
+    /** The contract migrations' names. */
+    contracts?: string[];
+    /** A rollback with --force past these contract migrations. */
+    forcedPast?: string[];
+  };
   /** Fields written by a newer lsvc, kept as they are. */
   [newer: string]: unknown;
 }
@@ -145,6 +153,7 @@ export interface NewRelease {
   version: string;
   previousVersion: string | undefined;
   git?: { sha: string; dirty: boolean } | undefined;
+  migrations?: ReleaseRecord['migrations'];
   /** Clock ms. */
   now: number;
   env?: NodeJS.ProcessEnv;
@@ -167,6 +176,7 @@ export function newRelease(n: NewRelease): ReleaseRecord {
     finishedAt: null,
     ...whoAndWhere(n.env),
     git: n.git ?? null,
+    ...(n.migrations ? { migrations: n.migrations } : {}),
   };
 }
 

@@ -345,6 +345,6 @@ describe('lsvc check migrations (built binary)', () => {
     expect(bad.stderr).not.toMatch(/\n\s+at /);
     const missing = await cli(dir);
     expect(missing.code).toBe(ExitCode.Usage);
-    expect(missing.stderr).toMatch(/Missing required flag against/);
+    expect(missing.stderr).toMatch(/Exactly one of the following must be provided: --against, --env/);
   });
 });

@@ -82,6 +82,9 @@ describe('the GitHub Actions workflow', () => {
     const creds = production.steps.find((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'));
     expect(creds?.with).toEqual({ 'role-to-assume': ROLE, 'aws-region': 'eu-west-1' });
     expect(production.steps.at(-1)).toEqual({ run: 'lsvc deploy --env production --yes' });
+    // The migration check against what runs there comes first, over the whole history.
+    expect(production.steps.at(-2)).toEqual({ run: 'lsvc check migrations --env production' });
+    expect(production.steps[0]).toEqual({ uses: 'actions/checkout@v7', with: { 'fetch-depth': 0 } });
     expect(doc.jobs['deploy-staging']?.steps.at(-1)).toEqual({ run: 'lsvc deploy --env staging --yes' });
     expect(workflow()).toContain('# Approval: give the GitHub environment "production" required reviewers');
   });

@@ -8,7 +8,7 @@ import { describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import { listReleases, renderReleases } from '../../src/deploy/releases.js';
-import { finished, newRelease, type ReleaseOutcome } from '../../src/releases/record.js';
+import { finished, newRelease, type ReleaseOutcome, type ReleaseRecord } from '../../src/releases/record.js';
 import { writeReleaseRecord } from '../../src/releases/store.js';
 import { makePaint } from '../../src/ui.js';
 import { type S3Objects, wireMemoryS3 } from './deploy-fakes.js';
@@ -29,8 +29,15 @@ async function account() {
     Status: status as never,
     SourceBundle: { S3Bucket: BUCKET, S3Key: `demo/${label}.zip` },
   });
-  const deployed = async (env: string, label: string, day: number, outcome: ReleaseOutcome) => {
+  const deployed = async (
+    env: string,
+    label: string,
+    day: number,
+    outcome: ReleaseOutcome,
+    migrations?: ReleaseRecord['migrations'],
+  ) => {
     const r = newRelease({
+      migrations,
       service: 'demo',
       environment: env,
       kind: 'deploy',
@@ -44,9 +51,21 @@ async function account() {
       finished(r, outcome, Date.parse(`2026-11-${day}T10:05:00Z`)),
     );
   };
-  await deployed('staging', '3f9c2a1b7d4e', 20, 'deployed');
-  await deployed('production', '3f9c2a1b7d4e', 21, 'deployed');
-  await deployed('staging', '9a8b7c6d5e4f', 27, 'deployed');
+  const heads = (head: string, contract: string[] = []) => ({
+    head,
+    contract: contract.length > 0,
+    contracts: contract,
+    checkSkipped: false,
+  });
+  await deployed('staging', '3f9c2a1b7d4e', 20, 'deployed', heads('20261101000000_notes'));
+  await deployed('production', '3f9c2a1b7d4e', 21, 'deployed', heads('20261101000000_notes'));
+  await deployed(
+    'staging',
+    '9a8b7c6d5e4f',
+    27,
+    'deployed',
+    heads('20261126000000_drop_title', ['20261126000000_drop_title']),
+  );
   await deployed('production', '9a8b7c6d5e4f', 28, 'rolled-back');
   // Out of order on purpose: the answer is sorted newest first.
   mock.on(DescribeApplicationVersionsCommand).resolves({
@@ -102,6 +121,8 @@ describe('lsvc releases', () => {
         description: 'git 9a8b7c6d5e4f0000000000000000000000000000 · Ann Lee · Fix pagination',
         status: 'PROCESSED',
         environments: ['staging'],
+        // From its newest record that says (the production one, rolled back, has none).
+        migrations: { head: '20261126000000_drop_title', contract: true },
         deploys: [
           {
             environment: 'production',
@@ -114,8 +135,12 @@ describe('lsvc releases', () => {
           expect.objectContaining({ environment: 'staging', outcome: 'deployed' }),
         ],
       },
-      expect.objectContaining({ version: '0123456789ab', status: 'FAILED', environments: [] }),
-      expect.objectContaining({ version: '3f9c2a1b7d4e', environments: ['production'] }),
+      expect.objectContaining({ version: '0123456789ab', status: 'FAILED', migrations: null }),
+      expect.objectContaining({
+        version: '3f9c2a1b7d4e',
+        environments: ['production'],
+        migrations: { head: '20261101000000_notes', contract: false },
+      }),
       expect.objectContaining({ version: 'manual-1', gitSha: null, environments: [] }),
     ]);
     expect(mock.commandCalls(DescribeEnvironmentsCommand)[0]?.args[0].input).toMatchObject({
@@ -142,13 +167,13 @@ describe('lsvc releases', () => {
 
   it('renders a table', async () => {
     const { clients } = await account();
-    const lines = renderReleases(await listReleases(clients, q), makePaint(false), 160);
+    const lines = renderReleases(await listReleases(clients, q), makePaint(false), 200);
     expect(lines).toEqual([
-      'VERSION       GIT           CREATED (UTC)     RUNNING IN  LAST DEPLOY                                       DESCRIPTION',
-      '9a8b7c6d5e4f  9a8b7c6d5e4f  2026-11-27 09:30  staging     production failed, rolled back; staging deployed  Ann Lee · Fix pagination',
-      '0123456789ab  0123456789ab  2026-11-25 09:30  failed      -                                                 Ann Lee · Broken build',
-      '3f9c2a1b7d4e  3f9c2a1b7d4e  2026-11-20 09:30  production  production deployed; staging deployed             Ann Lee · Add notes search',
-      'manual-1      -             2026-11-01 00:00  -           -                                                 uploaded by hand',
+      'VERSION       GIT           CREATED (UTC)     RUNNING IN  LAST DEPLOY                                       MIGRATION HEAD                        DESCRIPTION',
+      '9a8b7c6d5e4f  9a8b7c6d5e4f  2026-11-27 09:30  staging     production failed, rolled back; staging deployed  20261126000000_drop_title (contract)  Ann Lee · Fix pagination',
+      '0123456789ab  0123456789ab  2026-11-25 09:30  failed      -                                                 -                                     Ann Lee · Broken build',
+      '3f9c2a1b7d4e  3f9c2a1b7d4e  2026-11-20 09:30  production  production deployed; staging deployed             20261101000000_notes                  Ann Lee · Add notes search',
+      'manual-1      -             2026-11-01 00:00  -           -                                                 -                                     uploaded by hand',
     ]);
     expect(renderReleases([], makePaint(false))).toEqual([
       'No application versions yet: "lsvc deploy --env <name>" makes one.',
