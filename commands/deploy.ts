@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../src/base-command.js';
-import { awsFlags, envFlag } from '../src/flags.js';
+import { awsFlags, envFlag, lockFlags } from '../src/flags.js';
 
 export default class Deploy extends BaseCommand<typeof Deploy> {
   static override summary = 'Deploy a version to an environment, health-gated, rolled back on failure.';
@@ -52,6 +52,7 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
     detach: Flags.boolean({
       description: 'Return once the update has started (exit 0) instead of waiting for it.',
     }),
+    ...lockFlags,
     ...awsFlags,
   };
 
@@ -88,67 +89,84 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
       else if (!(await this.prompter.confirm(question))) throw new LsvcError('Not deployed: you said no.');
     }
 
-    const { abortConfirmation, commandReporter, deployClients, failureResult, interruptOnSigint } =
-      await import('../src/deploy/cli.js');
-    const { ecrPublisher } = await import('../src/deploy/image.js');
-    const { buildAndPushImage } = await import('../src/deploy/build-push.js');
-    const { findRepository } = await import('../src/aws/ecr.js');
-    const { deploy } = await import('../src/deploy/deploy.js');
-    const { systemClock } = await import('../src/clock.js');
+    const { lockTtl, underDeployLock } = await import('../src/deploy/lock-command.js');
+    return underDeployLock(
+      {
+        target: aws.target,
+        service: aws.config.service,
+        environment: this.flags.env,
+        command: 'deploy',
+        version,
+        ttlMs: lockTtl(timings.timeoutMs, timings.bakeMs),
+        forceUnlock: this.flags['force-unlock'],
+        yes: this.flags.yes,
+        prompter: this.prompter,
+        ui: this.ui,
+      },
+      async () => {
+        const { abortConfirmation, commandReporter, deployClients, failureResult, interruptOnSigint } =
+          await import('../src/deploy/cli.js');
+        const { ecrPublisher } = await import('../src/deploy/image.js');
+        const { buildAndPushImage } = await import('../src/deploy/build-push.js');
+        const { findRepository } = await import('../src/aws/ecr.js');
+        const { deploy } = await import('../src/deploy/deploy.js');
+        const { systemClock } = await import('../src/clock.js');
 
-    const clients = await deployClients(aws.target);
-    const repository = await findRepository(clients.ecr, aws.names.repository, {
-      environment: this.flags.env,
-      region: aws.target.region,
-    });
-    const debug = (line: string) => {
-      this.ui.debug(line);
-    };
-    const interrupt = interruptOnSigint();
-    try {
-      return await deploy(
-        {
-          ...clients,
-          publisher: ecrPublisher({
-            ecr: clients.ecr,
-            repository,
-            debug,
-            buildAndPush: (tag, signal) =>
-              buildAndPushImage({
+        const clients = await deployClients(aws.target);
+        const repository = await findRepository(clients.ecr, aws.names.repository, {
+          environment: this.flags.env,
+          region: aws.target.region,
+        });
+        const debug = (line: string) => {
+          this.ui.debug(line);
+        };
+        const interrupt = interruptOnSigint();
+        try {
+          return await deploy(
+            {
+              ...clients,
+              publisher: ecrPublisher({
                 ecr: clients.ecr,
                 repository,
-                service: aws.config.service,
-                serviceDir: dirname(aws.config.file),
-                tag,
-                ui: this.ui,
-                json: this.jsonEnabled(),
-                signal,
+                debug,
+                buildAndPush: (tag, signal) =>
+                  buildAndPushImage({
+                    ecr: clients.ecr,
+                    repository,
+                    service: aws.config.service,
+                    serviceDir: dirname(aws.config.file),
+                    tag,
+                    ui: this.ui,
+                    json: this.jsonEnabled(),
+                    signal,
+                  }),
               }),
-          }),
-          clock: systemClock,
-          reporter: commandReporter(this.ui, this.jsonEnabled()),
-          signal: interrupt.signal,
-          confirmAbort: abortConfirmation(this.prompter, this.ui),
-        },
-        {
-          names: aws.names,
-          envName: this.flags.env,
-          version,
-          description: releaseDescription(fromGit ? git : undefined, version),
-          repositoryUri: repository.uri,
-          dirty: fromGit && git.dirty,
-          git: fromGit ? { sha: git.sha, dirty: git.dirty } : undefined,
-          rollback: this.flags.rollback,
-          detach: this.flags.detach,
-          timings,
-        },
-      );
-    } catch (error) {
-      const json = this.jsonEnabled() ? failureResult(error) : undefined;
-      if (json) return json;
-      throw error;
-    } finally {
-      interrupt.dispose();
-    }
+              clock: systemClock,
+              reporter: commandReporter(this.ui, this.jsonEnabled()),
+              signal: interrupt.signal,
+              confirmAbort: abortConfirmation(this.prompter, this.ui),
+            },
+            {
+              names: aws.names,
+              envName: this.flags.env,
+              version,
+              description: releaseDescription(fromGit ? git : undefined, version),
+              repositoryUri: repository.uri,
+              dirty: fromGit && git.dirty,
+              git: fromGit ? { sha: git.sha, dirty: git.dirty } : undefined,
+              rollback: this.flags.rollback,
+              detach: this.flags.detach,
+              timings,
+            },
+          );
+        } catch (error) {
+          const json = this.jsonEnabled() ? failureResult(error) : undefined;
+          if (json) return json;
+          throw error;
+        } finally {
+          interrupt.dispose();
+        }
+      },
+    );
   }
 }

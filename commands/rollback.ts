@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../src/base-command.js';
-import { awsFlags, envFlag } from '../src/flags.js';
+import { awsFlags, envFlag, lockFlags } from '../src/flags.js';
 
 export default class Rollback extends BaseCommand<typeof Rollback> {
   static override summary = 'Go back to an earlier version: the deploy flow with an existing version.';
@@ -32,6 +32,7 @@ Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 5 AWS
       helpValue: '<duration>',
     }),
     detach: Flags.boolean({ description: 'Return once the update has started (exit 0).' }),
+    ...lockFlags,
     ...awsFlags,
   };
 
@@ -45,31 +46,54 @@ Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 5 AWS
       bakeMs: parseDuration(this.flags.bake, '--bake'),
     };
     const aws = await loadAwsEnvironment(this.flags.env, this.flags);
-    const { abortConfirmation, commandReporter, deployClients, failureResult, interruptOnSigint } =
-      await import('../src/deploy/cli.js');
-    const { rollback } = await import('../src/deploy/deploy.js');
-    const { systemClock } = await import('../src/clock.js');
-    const clients = await deployClients(aws.target);
-    const interrupt = interruptOnSigint();
-    try {
-      return await rollback(
-        {
-          eb: clients.eb,
-          cloudwatch: clients.cloudwatch,
-          s3: clients.s3,
-          clock: systemClock,
-          reporter: commandReporter(this.ui, this.jsonEnabled()),
-          signal: interrupt.signal,
-          confirmAbort: abortConfirmation(this.prompter, this.ui),
-        },
-        { names: aws.names, envName: this.flags.env, to: this.flags.to, detach: this.flags.detach, timings },
-      );
-    } catch (error) {
-      const json = this.jsonEnabled() ? failureResult(error) : undefined;
-      if (json) return json;
-      throw error;
-    } finally {
-      interrupt.dispose();
-    }
+    const { lockTtl, underDeployLock } = await import('../src/deploy/lock-command.js');
+    return underDeployLock(
+      {
+        target: aws.target,
+        service: aws.config.service,
+        environment: this.flags.env,
+        command: 'rollback',
+        version: this.flags.to ?? 'the last good version',
+        ttlMs: lockTtl(timings.timeoutMs, timings.bakeMs),
+        forceUnlock: this.flags['force-unlock'],
+        yes: this.flags.yes,
+        prompter: this.prompter,
+        ui: this.ui,
+      },
+      async () => {
+        const { abortConfirmation, commandReporter, deployClients, failureResult, interruptOnSigint } =
+          await import('../src/deploy/cli.js');
+        const { rollback } = await import('../src/deploy/deploy.js');
+        const { systemClock } = await import('../src/clock.js');
+        const clients = await deployClients(aws.target);
+        const interrupt = interruptOnSigint();
+        try {
+          return await rollback(
+            {
+              eb: clients.eb,
+              cloudwatch: clients.cloudwatch,
+              s3: clients.s3,
+              clock: systemClock,
+              reporter: commandReporter(this.ui, this.jsonEnabled()),
+              signal: interrupt.signal,
+              confirmAbort: abortConfirmation(this.prompter, this.ui),
+            },
+            {
+              names: aws.names,
+              envName: this.flags.env,
+              to: this.flags.to,
+              detach: this.flags.detach,
+              timings,
+            },
+          );
+        } catch (error) {
+          const json = this.jsonEnabled() ? failureResult(error) : undefined;
+          if (json) return json;
+          throw error;
+        } finally {
+          interrupt.dispose();
+        }
+      },
+    );
   }
 }

@@ -23,3 +23,25 @@ export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>
     process.off('SIGTERM', onSignal);
   }
 }
+
+// What must happen even when the process exits without unwinding (a second Ctrl-C calls
+// process.exit): the deploy lock is removed, so the next run is not refused.
+const forcedExitCleanups = new Set<() => Promise<unknown>>();
+
+/** Register a cleanup for exitAfterCleanup; returns the function that unregisters it. */
+export function onForcedExit(cleanup: () => Promise<unknown>): () => void {
+  forcedExitCleanups.add(cleanup);
+  return () => {
+    forcedExitCleanups.delete(cleanup);
+  };
+}
+
+/** Run the registered cleanups (at most `capMs` in all), then exit with `code`. */
+export async function exitAfterCleanup(code: number, capMs = 3000): Promise<never> {
+  const cleanups = [...forcedExitCleanups].map(async (c) => c());
+  await Promise.race([
+    Promise.allSettled(cleanups),
+    new Promise((resolve) => setTimeout(resolve, capMs).unref()),
+  ]);
+  process.exit(code);
+}

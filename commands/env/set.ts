@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 
 import { BaseCommand } from '../../src/base-command.js';
-import { awsFlags, envFlag } from '../../src/flags.js';
+import { awsFlags, envFlag, lockFlags } from '../../src/flags.js';
 
 export default class EnvSet extends BaseCommand<typeof EnvSet> {
   static override summary = 'Set environment variables (or secrets) and wait until the environment is Ready.';
@@ -32,6 +32,7 @@ Exit code: 0; 2 for a bad name or argument, or an unknown --env; 3 when the envi
   static override flags = {
     env: envFlag({ required: true }),
     secret: Flags.boolean({ description: 'Store the values in Secrets Manager and map them.' }),
+    ...lockFlags,
     ...awsFlags,
   };
 
@@ -55,10 +56,26 @@ Exit code: 0; 2 for a bad name or argument, or an unknown --env; 3 when the envi
     }
     const { setVariables } = await import('../../src/envvars/apply.js');
     const { interruptible } = await import('../../src/interrupt.js');
-    const result = await interruptible(async (signal) =>
-      setVariables(await envDeps(aws, { json: false, signal }), envTarget(aws), assignments, {
-        secret: this.flags.secret,
-      }),
+    const { underDeployLock } = await import('../../src/deploy/lock-command.js');
+    const result = await underDeployLock(
+      {
+        target: aws.target,
+        service: aws.config.service,
+        environment: this.flags.env,
+        command: 'env set',
+        version: `variables ${assignments.map((a) => a.name).join(', ')}`,
+        ttlMs: 3_600_000,
+        forceUnlock: this.flags['force-unlock'],
+        yes: this.flags.yes,
+        prompter: this.prompter,
+        ui: this.ui,
+      },
+      async () =>
+        interruptible(async (signal) =>
+          setVariables(await envDeps(aws, { json: false, signal }), envTarget(aws), assignments, {
+            secret: this.flags.secret,
+          }),
+        ),
     );
     summarize(result, this.ui);
   }

@@ -3,6 +3,7 @@
 import { makeClient, type AwsClientTarget } from '../aws/clients.js';
 import { makeS3Client } from '../aws/s3.js';
 import { errorToJson, toLsvcError } from '../errors.js';
+import { exitAfterCleanup } from '../interrupt.js';
 import { runSteps } from '../progress.js';
 import type { Prompter } from '../prompt.js';
 import type { Ui } from '../ui.js';
@@ -30,11 +31,19 @@ export async function deployClients(target: AwsClientTarget) {
 export function interruptOnSigint(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
   const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
+    // The second one: exit now, but remove the deploy lock first (src/deploy/lock.ts).
+    if (controller.signal.aborted) void exitAfterCleanup(130);
     controller.abort();
   };
   process.on('SIGINT', onSigint);
-  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+  process.on('SIGTERM', onSigint);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+    },
+  };
 }
 
 export function commandReporter(ui: Ui, json: boolean): Reporter {
