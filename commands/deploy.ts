@@ -149,6 +149,7 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
             {
               names: aws.names,
               envName: this.flags.env,
+              readinessPath: aws.environment.healthCheckPath,
               version,
               description: releaseDescription(fromGit ? git : undefined, version),
               repositoryUri: repository.uri,

@@ -81,6 +81,7 @@ Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 5 AWS
             {
               names: aws.names,
               envName: this.flags.env,
+              readinessPath: aws.environment.healthCheckPath,
               to: this.flags.to,
               detach: this.flags.detach,
               timings,

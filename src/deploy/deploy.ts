@@ -14,6 +14,7 @@ import { InterruptedError, UsageError } from '../errors.js';
 import { newRelease, type ReleaseRecord } from '../releases/record.js';
 import { lastGoodRelease, type ReleaseStore } from '../releases/store.js';
 import { ensureApplicationVersion } from './app-version.js';
+import { guardHealthGate } from './guard.js';
 import { budgeted, CallBudget } from './budget.js';
 import { shaFromDescription } from './git-info.js';
 import type { ImagePublisher } from './image.js';
@@ -30,6 +31,8 @@ export interface TargetEnvironment {
   names: ResourceNames;
   /** The lsvc environment name (staging). */
   envName: string;
+  /** The service's readiness route: the load balancer must check it (src/deploy/guard.ts). */
+  readinessPath?: string | undefined;
 }
 
 export interface DeployOptions extends TargetEnvironment {
@@ -58,7 +61,7 @@ function baseRequest(t: TargetEnvironment, timings: Timings, commandStart: numbe
   };
 }
 
-async function currentEnvironment(deps: RolloutDeps, t: TargetEnvironment) {
+async function currentEnvironment(deps: RolloutDeps, t: TargetEnvironment, what: 'deploy' | 'rollback') {
   const env = await findEnvironment(deps.eb, t.names.application, t.names.environment);
   if (!env) {
     throw missingEnvironment(
@@ -66,6 +69,8 @@ async function currentEnvironment(deps: RolloutDeps, t: TargetEnvironment) {
       t.envName,
     );
   }
+  const where = { application: t.names.application, environment: t.names.environment, envName: t.envName };
+  await guardHealthGate(deps.eb, { ...where, readinessPath: t.readinessPath }, what);
   return env;
 }
 
@@ -88,7 +93,7 @@ export async function deploy(given: DeployDeps, opts: DeployOptions): Promise<De
   const deps = withBudget(given);
   const { clock, reporter } = deps;
   const commandStart = clock.now();
-  const env = await currentEnvironment(deps, opts);
+  const env = await currentEnvironment(deps, opts, 'deploy');
   const previousVersion = env.VersionLabel;
   reporter.info(
     `Deploying ${opts.version} to ${opts.names.environment} (running ${previousVersion ?? 'no version yet'}).`,
@@ -203,7 +208,7 @@ export async function rollback(given: RolloutDeps, opts: RollbackOptions): Promi
   const deps = withBudget(given);
   const { clock, reporter } = deps;
   const commandStart = clock.now();
-  const env = await currentEnvironment(deps, opts);
+  const env = await currentEnvironment(deps, opts, 'rollback');
   const current = env.VersionLabel;
   const versions = await describeVersions(deps.eb, opts.names.application);
   const store = releaseStore(deps, await recordsBucket(deps, versions));
