@@ -15,7 +15,11 @@ The version is --version, or the git commit (12 characters; "-dirty" when the tr
 
 Ctrl-C while it rolls out offers to abort the update (AbortEnvironmentUpdate); without a terminal it aborts.
 
-Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollback) or Elastic Beanstalk rejected the bundle (the environment unchanged); 7 timed out (the update may still run: watch it with "lsvc status --env E --watch"); 5 AWS credentials or permissions; 4 image build or push; 3 not provisioned; 2 bad flags or unknown environment; 130 interrupted.`;
+One deploy, rollback or env set at a time per environment: lsvc takes the environment's deploy lock (the SSM parameter /lsvc/<service>/<env>/deploy-lock) first and removes it however the run ends. While another run holds it, deploy is refused at once, naming who holds it, since when and for which version. A lock left by a run that crashed expires (the deploy's --timeout and --bake plus 30 minutes, an hour at least) and is then taken over; --force-unlock removes it sooner (asked at a terminal; --yes without one).
+
+Before changing anything it reads the environment's settings and refuses one whose health gate is off: IgnoreHealthCheck=true, basic health reporting, or a load-balancer health check path other than the service's readiness route (healthCheckPath in lsvc.yml, /readyz). The error names the setting and the fix ("lsvc provision" restores them).
+
+Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollback) or Elastic Beanstalk rejected the bundle (the environment unchanged); 7 timed out (the update may still run: watch it with "lsvc status --env E --watch"); 9 another deploy, rollback or env set holds the environment's lock; 5 AWS credentials or permissions; 4 image build or push; 3 not provisioned, or settings that defeat the health gate; 2 bad flags or unknown environment; 130 interrupted.`;
   static override examples = [
     { description: 'Deploy the current commit to staging', command: 'lsvc deploy --env staging' },
     {
@@ -27,6 +31,10 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
       command: 'lsvc deploy --env staging --detach',
     },
     { description: 'Machine-readable outcome', command: 'lsvc deploy --env staging --yes --json' },
+    {
+      description: 'Remove the lock a crashed run left, then deploy',
+      command: 'lsvc deploy --env staging --force-unlock',
+    },
   ];
   static override enableJsonFlag = true;
   static override flags = {

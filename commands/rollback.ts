@@ -9,7 +9,9 @@ export default class Rollback extends BaseCommand<typeof Rollback> {
 
 Without --to it picks the last version that deployed to this environment and passed its bake (from the release records lsvc keeps in AWS: failed, aborted and unfinished deploys are passed over), and says why it picked it. Without records (deploys older than them), the newest version created before the running one that no record calls a failure. --to a version that already runs changes nothing. See the versions and their outcomes with "lsvc releases". If the older version fails too, lsvc goes back to the one that ran (exit 6).
 
-Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 5 AWS credentials or permissions; 3 not provisioned; 2 unknown environment or version; 130 interrupted.`;
+Like deploy, it takes the environment's deploy lock (refused while another deploy, rollback or env set holds it; --force-unlock removes a stale one) and refuses an environment whose settings defeat the health gate.
+
+Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 9 the environment is locked by another run; 5 AWS credentials or permissions; 3 not provisioned, or settings that defeat the health gate; 2 unknown environment or version; 130 interrupted.`;
   static override examples = [
     { description: 'Back to the version before the current one', command: 'lsvc rollback --env production' },
     { description: 'To a given version', command: 'lsvc rollback --env production --to 3f9c2a1b7d4e' },

@@ -11,7 +11,9 @@ export default class EnvSet extends BaseCommand<typeof EnvSet> {
 
 Environments with "confirm: true" in lsvc.yml ask first (--yes answers).
 
-Exit code: 0; 2 for a bad name or argument, or an unknown --env; 3 when the environment is not provisioned; 5 for credentials or a denied call (named); 6 the update failed; 7 timed out waiting (the update may still run).`;
+It takes the environment's deploy lock like deploy and rollback: refused at once while one of them (or another env set) runs there; --force-unlock removes a stale lock.
+
+Exit code: 0; 2 for a bad name or argument, or an unknown --env; 3 when the environment is not provisioned; 5 for credentials or a denied call (named); 6 the update failed; 7 timed out waiting (the update may still run); 9 another run holds the environment's lock.`;
   static override examples = [
     { description: 'Plain values', command: 'lsvc env set --env staging LOG_LEVEL=debug FEATURE_X=true' },
     {
