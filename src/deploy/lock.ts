@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 
 import type { Clock } from '../clock.js';
 import { LockedError } from '../errors.js';
-import { onForcedExit } from '../interrupt.js';
+import { exitAfterCleanup, onForcedExit } from '../interrupt.js';
 import { whoAndWhere } from '../releases/record.js';
 import { createParameter, deleteParameter, lockParameterName, readParameter, type Ssm } from '../aws/ssm.js';
 
@@ -184,9 +184,18 @@ export async function withLock<T>(
 ): Promise<T> {
   const lock = await acquireLock(deps, r);
   const forgetForced = onForcedExit(lock.release);
+  // Ctrl-C or SIGTERM while nothing else listens (before the rollout's own handling starts):
+  // exit as Node would, but without leaving the lock behind.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (process.listenerCount(signal) === 1) void exitAfterCleanup(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     return await work(lock);
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     forgetForced();
     await lock.release().catch((error: unknown) => {
       deps.warn(

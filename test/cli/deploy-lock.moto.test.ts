@@ -3,6 +3,7 @@
 // released however the work ends and never someone else's; and through the built binary, a
 // deploy / env set refused while another run holds the lock, --force-unlock asked for in CI.
 import { writeFile } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 
 import {
@@ -212,6 +213,45 @@ describe('the deploy lock through the built binary', () => {
     // Still bob's.
     expect(parseHolder(await stored(lockName))?.token).toBe('abc');
   });
+
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    '%s while the run holds the lock (its ECR call hanging): exit 130 and the lock is removed',
+    async (signal) => {
+      await ssm.send(new DeleteParameterCommand({ Name: lockName })).catch(() => undefined);
+      // ECR accepts the connection and never answers: the run sits inside the lock.
+      const sockets: Socket[] = [];
+      const hang = createServer((socket) => sockets.push(socket));
+      await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
+      const { port } = hang.address() as { port: number };
+      let sawLock = false;
+      try {
+        const r = await runCli(['deploy', '--env', 'staging', '--version', 'v9'], {
+          cwd: dir,
+          env: { ...env, AWS_ENDPOINT_URL_ECR: `http://127.0.0.1:${String(port)}`, LSVC_AWS_TIMEOUT: '60s' },
+          timeoutMs: 30_000,
+          onSpawn: (child) => {
+            void (async () => {
+              for (let i = 0; i < 200 && !sawLock; i++) {
+                sawLock = parseHolder(await stored(lockName))?.version === 'v9';
+                if (!sawLock) await new Promise((resolve) => setTimeout(resolve, 100));
+              }
+              // Wait until the ECR call is in flight.
+              for (let i = 0; i < 100 && sockets.length === 0; i++)
+                await new Promise((resolve) => setTimeout(resolve, 100));
+              child.kill(signal);
+            })();
+          },
+        });
+        expect(sawLock).toBe(true);
+        expect(sockets.length).toBeGreaterThan(0);
+        expect([r.code, r.signal]).toEqual([130, null]);
+        expect(await stored(lockName)).toBeUndefined();
+      } finally {
+        for (const s of sockets) s.destroy();
+        hang.close();
+      }
+    },
+  );
 
   it('--force-unlock in CI wants --yes; with it the lock goes, and the run releases its own when it fails', async () => {
     await ssm.send(
