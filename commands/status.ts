@@ -40,7 +40,7 @@ Exit code: 0 when every environment shown is healthy, 6 when one is not (the scr
 
   async run() {
     const { loadServiceConfig, getEnvironment } = await import('../src/config/resolve.js');
-    const { planTargets, readStatus, watchStatus } = await import('../src/status/run.js');
+    const { planTargets, readStatus, watchUntilStopped } = await import('../src/status/run.js');
     const { makeStatusClients, clientCache } = await import('../src/status/clients.js');
     const { renderReport } = await import('../src/status/render.js');
     const { systemClock } = await import('../src/clock.js');
@@ -63,26 +63,16 @@ Exit code: 0 when every environment shown is healthy, 6 when one is not (the scr
       });
 
     if (this.flags.watch) {
-      const stop = new AbortController();
-      const onSigint = () => {
-        stop.abort();
-      };
-      process.once('SIGINT', onSigint);
-      try {
-        const last = await watchStatus({
-          read,
-          render,
-          write: (text) => process.stdout.write(text),
-          isTTY: process.stdout.isTTY && !this.jsonEnabled(),
-          json: this.jsonEnabled(),
-          intervalMs: this.flags.interval * 1000,
-          clock: systemClock,
-          signal: stop.signal,
-        });
-        process.exitCode = last && !last.healthy ? ExitCode.Unhealthy : ExitCode.Ok;
-      } finally {
-        process.off('SIGINT', onSigint);
-      }
+      const last = await watchUntilStopped({
+        read,
+        render,
+        write: (text) => process.stdout.write(text),
+        isTTY: process.stdout.isTTY && !this.jsonEnabled(),
+        json: this.jsonEnabled(),
+        intervalMs: this.flags.interval * 1000,
+        clock: systemClock,
+      });
+      process.exitCode = last && !last.healthy ? ExitCode.Unhealthy : ExitCode.Ok;
       // Already printed, one JSON line per change.
       return undefined;
     }

@@ -24,6 +24,24 @@ export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>
   }
 }
 
+/**
+ * Runs `work` with a signal that Ctrl-C, SIGTERM or SIGHUP aborts when stopping is the normal end
+ * (a `--watch` loop): no error, the work returns what it has.
+ */
+export async function untilStopped<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const abort = new AbortController();
+  const onSignal = () => {
+    abort.abort();
+  };
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const name of signals) process.on(name, onSignal);
+  try {
+    return await work(abort.signal);
+  } finally {
+    for (const name of signals) process.off(name, onSignal);
+  }
+}
+
 // What must happen even when the process exits without unwinding (a second Ctrl-C calls
 // process.exit): the deploy lock is removed, so the next run is not refused.
 const forcedExitCleanups = new Set<() => Promise<unknown>>();

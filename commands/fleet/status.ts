@@ -44,7 +44,7 @@ Exit codes: 0 every row healthy; 6 one is not (or could not be read); 5 none cou
     const { fleetClients } = await import('../../src/fleet/clients.js');
     const { templateReader } = await import('../../src/fleet/templates.js');
     const { inventoryWarnings } = await import('../../src/fleet/render-list.js');
-    const { watchStatus } = await import('../../src/status/run.js');
+    const { watchUntilStopped } = await import('../../src/status/run.js');
     const { charsetFor } = await import('../../src/status/sparkline.js');
     const { DOTFILES_SNAPSHOT } = await import('../../src/template/dotfiles.js');
     const { systemClock } = await import('../../src/clock.js');
@@ -76,27 +76,17 @@ Exit codes: 0 every row healthy; 6 one is not (or could not be read); 5 none cou
       });
 
     if (this.flags.watch) {
-      const stop = new AbortController();
-      const onSigint = () => {
-        stop.abort();
-      };
-      process.once('SIGINT', onSigint);
-      try {
-        const last = await watchStatus({
-          read,
-          render,
-          fingerprint: fleetFingerprint,
-          write: (text) => process.stdout.write(text),
-          isTTY: process.stdout.isTTY && !this.jsonEnabled(),
-          json: this.jsonEnabled(),
-          intervalMs: this.flags.interval * 1000,
-          clock: systemClock,
-          signal: stop.signal,
-        });
-        process.exitCode = last ? fleetExitCode(last) : 0;
-      } finally {
-        process.off('SIGINT', onSigint);
-      }
+      const last = await watchUntilStopped({
+        read,
+        render,
+        fingerprint: fleetFingerprint,
+        write: (text) => process.stdout.write(text),
+        isTTY: process.stdout.isTTY && !this.jsonEnabled(),
+        json: this.jsonEnabled(),
+        intervalMs: this.flags.interval * 1000,
+        clock: systemClock,
+      });
+      process.exitCode = last ? fleetExitCode(last) : 0;
       return undefined;
     }
 

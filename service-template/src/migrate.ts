@@ -5,9 +5,13 @@ import { join } from 'node:path';
 import { exitOnBootError, isMain } from './boot.js';
 import { loadConfig } from './config.js';
 import { createDatabase } from './db/database.js';
-import { createMigrator, migrateDown, migrateToLatest, migrationFolder } from './db/migrator.js';
+import { createMigrator, migrateDown, migrateToLatest, migrationFolder, migrationsAhead } from './db/migrator.js';
 
+// New files carry the contract marker as a comment: \`lsvc check migrations\` lets a migration
+// drop or rename only when it says so and comes a release after the code stopped using it.
 const template = `import { type Kysely } from 'kysely';
+
+// export const contract = true; // only when this migration removes what an earlier release stopped using
 
 export async function up(db: Kysely<any>): Promise<void> {
   // await db.schema.alterTable('notes').addColumn('pinned', 'boolean', (col) => col.notNull().defaultTo(false)).execute();
@@ -36,6 +40,14 @@ async function main(command = 'latest', arg?: string) {
   const db = createDatabase(config.database);
   try {
     if (command === 'latest') {
+      const ahead = await migrationsAhead(db);
+      if (ahead.length) {
+        console.log(
+          `database is ahead of this version: ${ahead.length} newer migration(s) (${ahead.join(', ')}) ` +
+            'ran in a later release; nothing to apply',
+        );
+        return;
+      }
       const results = await migrateToLatest(db);
       for (const result of results) console.log(`applied ${result.migrationName}`);
       console.log(results.length ? `${results.length} migration(s) applied` : 'database is up to date');

@@ -90,9 +90,14 @@ export async function collectEnvironmentStatus(
 
   const problems: string[] = [];
   const notes: string[] = [];
+  // The action once: AWS call errors already name it in their message.
+  const failure = (action: string, error: unknown) => {
+    const message = errorMessage(error);
+    return message.includes(action) ? `: ${message}` : ` (${action}): ${message}`;
+  };
   const value = <T>(s: Settled<T>, what: string): T | null => {
     if (s.ok) return s.value;
-    problems.push(`could not read ${what} (${s.action}): ${errorMessage(s.error)}`);
+    problems.push(`could not read ${what}${failure(s.action, s.error)}`);
     return null;
   };
   /** For the enhanced-health calls: "off" is a note, not a problem (basic health still tells). */
@@ -104,7 +109,7 @@ export async function collectEnvironmentStatus(
       }
       return null;
     }
-    notes.push(`${what} unavailable (${s.action}): ${errorMessage(s.error)}`);
+    notes.push(`${what} unavailable${failure(s.action, s.error)}`);
     return null;
   };
 
@@ -114,7 +119,7 @@ export async function collectEnvironmentStatus(
   const instanceList = provisioned ? (enhanced(instances, 'instance health') ?? []) : [];
   const instanceStatuses = instanceList.map(instanceStatus).sort((a, b) => a.id.localeCompare(b.id));
   const db = value(database, 'the database');
-  if (!metrics.ok) notes.push(`metrics unavailable (${metrics.action}): ${errorMessage(metrics.error)}`);
+  if (!metrics.ok) notes.push(`metrics unavailable${failure(metrics.action, metrics.error)}`);
   const series = metrics.ok ? metrics.value : null;
   const version = description?.VersionLabel ?? null;
   // When the running version reached the instances; the environment's last update otherwise.

@@ -6,6 +6,7 @@ import { resolveAwsTarget } from '../aws/target.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { AwsError } from '../errors.js';
 import type { Clock } from '../clock.js';
+import { untilStopped } from '../interrupt.js';
 import { alarmPrefixes, collectReport, type StatusTarget } from './collect.js';
 import { fingerprint } from './render.js';
 import type { StatusClients } from './sources.js';
@@ -100,4 +101,11 @@ export async function watchStatus<R extends { checkedAt: string } = StatusReport
     await o.clock.sleep(o.intervalMs, o.signal);
   }
   return last;
+}
+
+/** `--watch` of a command: refreshes until Ctrl-C, SIGTERM or SIGHUP, then returns the last report. */
+export function watchUntilStopped<R extends { checkedAt: string }>(
+  o: Omit<WatchOptions<R>, 'signal'>,
+): Promise<R | undefined> {
+  return untilStopped((signal) => watchStatus({ ...o, signal }));
 }

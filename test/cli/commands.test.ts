@@ -38,6 +38,7 @@ describe('commands', () => {
     expect(withJson.sort()).toEqual([
       'build',
       'bundle',
+      'check:migrations',
       'config',
       'deploy',
       'dev:down',

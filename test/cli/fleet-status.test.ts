@@ -285,6 +285,26 @@ describe('lsvc fleet status (the command)', () => {
     expect(ok.stdout).toContain('3 services, 3 environments: all healthy.');
   });
 
+  it('--watch --json: one JSON line, then SIGTERM ends the watch at once with the health exit code', async () => {
+    answers({ alarmIn: ['orders-staging'] });
+    const started = Date.now();
+    // Once the first round has been read, stop the watch as a CI runner would.
+    const stopper = setInterval(() => {
+      if (eb.commandCalls(DescribeEnvironmentsCommand).length >= 3) {
+        clearInterval(stopper);
+        setTimeout(() => process.emit('SIGTERM'), 200);
+      }
+    }, 20);
+    const r = await run(['--env', 'staging', '--json', '--watch', '--interval', '60']);
+    clearInterval(stopper);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(r.code).toBe(6);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect((JSON.parse(lines[0] ?? '{}') as FleetStatus).rows).toHaveLength(3);
+    expect(process.listenerCount('SIGTERM')).toBe(0);
+  });
+
   it('an unknown --env is a usage error naming the ones there are (exit 2)', async () => {
     const r = await run(['--env', 'prod']);
     expect(r.code).toBe(2);

@@ -261,7 +261,7 @@ describe('lsvc status with metrics', () => {
     const r = await run([], { COLUMNS: '120' });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
-      'note: metrics unavailable (cloudwatch:GetMetricData): AWS kept throttling cloudwatch:GetMetricData (Throttling)',
+      'note: metrics unavailable: AWS kept throttling cloudwatch:GetMetricData (Throttling)',
     );
     expect(r.stdout).not.toContain('Metrics ');
   });

@@ -6,8 +6,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { Config } from '@oclif/core';
-import { captureOutput } from '@oclif/test';
 import {
   CloudWatchClient,
   DescribeAlarmsCommand,
@@ -99,7 +97,10 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import type { ProvisionClients, Timing } from '../../src/provision/types.js';
-import { ROOT, tempDir } from '../support/cli.js';
+import { tempDir } from '../support/cli.js';
+import { runCommandInProcess, type CommandResult } from '../support/run-command.js';
+
+export type { CommandResult };
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'eu-west-1';
@@ -798,52 +799,13 @@ function wire(a: FakeAccount, m: Mocks): void {
   });
 }
 
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-let oclifConfig: Config | undefined;
-
-/** Run a command class in this process (its AWS clients hit the mocks), as the binary would. */
-export async function runCommand(
-  Cmd: { run(argv: string[], config: Config): Promise<unknown> },
+/** Run a command class in this process (its AWS clients hit the mocks), as in CI (CI=1). */
+export function runCommand(
+  Cmd: Parameters<typeof runCommandInProcess>[0],
   argv: string[],
   opts: { cwd: string; env?: Record<string, string | undefined> },
 ): Promise<CommandResult> {
-  oclifConfig ??= await Config.load(ROOT);
-  const before = process.cwd();
-  const saved: Record<string, string | undefined> = {};
-  const env: Record<string, string | undefined> = {
-    NO_COLOR: '1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    CI: '1',
-    ...opts.env,
-  };
-  const set = (k: string, v: string | undefined) => {
-    if (v === undefined) Reflect.deleteProperty(process.env, k);
-    else process.env[k] = v;
-  };
-  for (const [k, v] of Object.entries(env)) {
-    saved[k] = process.env[k];
-    set(k, v);
-  }
-  process.chdir(opts.cwd);
-  process.exitCode = undefined;
-  try {
-    const config = oclifConfig;
-    const out = await captureOutput(() => Cmd.run(argv, config));
-    // Read through Reflect: TypeScript would keep the `undefined` assigned above.
-    const exitCode = Reflect.get(process, 'exitCode') as number | undefined;
-    const code = (out.error as { oclif?: { exit?: number } } | undefined)?.oclif?.exit ?? exitCode ?? 0;
-    return { code, stdout: out.stdout, stderr: out.stderr };
-  } finally {
-    process.exitCode = undefined;
-    process.chdir(before);
-    for (const [k, v] of Object.entries(saved)) set(k, v);
-  }
+  return runCommandInProcess(Cmd, argv, { ...opts, env: { CI: '1', ...opts.env } });
 }
 
 /** A service folder with lsvc.yml. */

@@ -4,8 +4,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { Config } from '@oclif/core';
-import { captureOutput } from '@oclif/test';
 import type {
   DescribeEnvironmentHealthCommandOutput,
   EnvironmentDescription,
@@ -15,7 +13,8 @@ import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import type { DBInstance } from '@aws-sdk/client-rds';
 import type { CacheCluster, ReplicationGroup } from '@aws-sdk/client-elasticache';
 
-import { ROOT, tempDir } from '../support/cli.js';
+import { tempDir } from '../support/cli.js';
+export { runCommandInProcess as runCommand, type CommandResult } from '../support/run-command.js';
 
 export const SERVICE = 'billing-api';
 export const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
@@ -183,55 +182,4 @@ export async function serviceDir(yml = LSVC_YML): Promise<string> {
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'lsvc.yml'), yml);
   return dir;
-}
-
-let oclifConfig: Config | undefined;
-
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Run a command class in this process from `cwd`, with `env` added to process.env (restored
- * after). The exit code is what the shell would see.
- */
-export async function runCommand(
-  Cmd: { run(argv: string[], config: Config): Promise<unknown> },
-  argv: string[],
-  opts: { cwd: string; env?: Record<string, string | undefined> },
-): Promise<CommandResult> {
-  oclifConfig ??= await Config.load(ROOT);
-  const before = process.cwd();
-  const saved: Record<string, string | undefined> = {};
-  const env: Record<string, string | undefined> = {
-    NO_COLOR: '1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    ...opts.env,
-  };
-  for (const [k, v] of Object.entries(env)) {
-    saved[k] = process.env[k];
-    if (v === undefined) Reflect.deleteProperty(process.env, k);
-    else process.env[k] = v;
-  }
-  process.chdir(opts.cwd);
-  process.exitCode = undefined;
-  try {
-    const config = oclifConfig;
-    const out = await captureOutput(() => Cmd.run(argv, config));
-    // Read through a function: TypeScript would keep the `undefined` assigned above.
-    const exitCode = (): number | string | null | undefined => process.exitCode;
-    const code =
-      (out.error as { oclif?: { exit?: number } } | undefined)?.oclif?.exit ?? Number(exitCode() ?? 0);
-    return { code, stdout: out.stdout, stderr: out.stderr };
-  } finally {
-    process.exitCode = undefined;
-    process.chdir(before);
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) Reflect.deleteProperty(process.env, k);
-      else process.env[k] = v;
-    }
-  }
 }

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Kysely } from 'kysely';
-import { FileMigrationProvider, Migrator, type MigrationResultSet } from 'kysely/migration';
+import { DEFAULT_MIGRATION_TABLE, FileMigrationProvider, Migrator, type MigrationResultSet } from 'kysely/migration';
 
 // src/db -> ../../migrations, and dist/src/db -> dist/migrations once compiled.
 export const migrationFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
@@ -39,7 +39,30 @@ function unwrap(set: MigrationResultSet, what: string) {
   return set.results ?? [];
 }
 
+/**
+ * Migrations the database has run that this version does not know, all newer than its own: a
+ * later release ran them and this one runs after it (a rollback, or an old instance restarting
+ * during a deploy). Empty otherwise, also when the history really is broken (Kysely says so then).
+ */
+export async function migrationsAhead(db: Kysely<any>, folder?: string): Promise<string[]> {
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  if (!tables.some((table) => table.name === DEFAULT_MIGRATION_TABLE)) return [];
+  const known = await createMigrator(db, folder).getMigrations();
+  const executed = await db.selectFrom(DEFAULT_MIGRATION_TABLE).select('name').orderBy('name').execute();
+  const names = new Set(known.map((migration) => migration.name));
+  const newest = known.at(-1)?.name ?? '';
+  const unknown = executed.map((row) => String(row.name)).filter((name) => !names.has(name));
+  const allApplied = known.every((migration) => migration.executedAt);
+  return allApplied && unknown.every((name) => name > newest) ? unknown : [];
+}
+
+/**
+ * Apply what is pending. A database ahead of this version (see migrationsAhead) is left as it
+ * is: Kysely would refuse to start ("previously executed migration ... is missing"), which would
+ * make every rollback fail at start although backward-compatible migrations are made for it.
+ */
 export async function migrateToLatest(db: Kysely<any>, folder?: string) {
+  if ((await migrationsAhead(db, folder)).length) return [];
   return unwrap(await createMigrator(db, folder).migrateToLatest(), 'migration');
 }
 

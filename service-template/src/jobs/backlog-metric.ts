@@ -32,12 +32,27 @@ export function backlogMetric(service: string, queue: string, counts: Record<str
 
 export function startBacklogMetric(queue: Queue, service: string, log: Logger, intervalMs: number) {
   if (intervalMs <= 0) return () => {};
+  let stopped = false;
+  let inFlight = false;
   const timer = setInterval(() => {
+    // One read at a time: a slow Redis must not pile up reads; none logs after stop().
+    if (inFlight) return;
+    inFlight = true;
     queue
       .getJobCounts('waiting', 'delayed', 'prioritized', 'active', 'failed')
-      .then((counts) => log.info(backlogMetric(service, queue.name, counts), 'queue backlog'))
-      .catch((error: Error) => log.warn({ err: error.message }, 'queue backlog unavailable'));
+      .then((counts) => {
+        if (!stopped) log.info(backlogMetric(service, queue.name, counts), 'queue backlog');
+      })
+      .catch((error: Error) => {
+        if (!stopped) log.warn({ err: error.message }, 'queue backlog unavailable');
+      })
+      .finally(() => {
+        inFlight = false;
+      });
   }, intervalMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
 }

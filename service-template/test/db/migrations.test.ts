@@ -3,7 +3,13 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { createDatabase } from '../../src/db/database.js';
-import { createMigrator, migrateDown, migrateToLatest, pendingMigrations } from '../../src/db/migrator.js';
+import {
+  createMigrator,
+  migrateDown,
+  migrateToLatest,
+  migrationsAhead,
+  pendingMigrations,
+} from '../../src/db/migrator.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { dialect } from '../support/env.js';
 
@@ -61,6 +67,24 @@ describe(`migrations on ${dialect}`, () => {
     } finally {
       await Promise.all(instances.map((db) => db.destroy()));
     }
+  });
+
+  // A rollback: the version before runs on a database a later release migrated further.
+  it('leave a database that is ahead of this version alone, and still refuse a broken history', async () => {
+    database = await createTestDatabase();
+    const { db } = database;
+    const later = (name: string) =>
+      sql`insert into kysely_migration (name, timestamp) values (${name}, ${new Date().toISOString()})`.execute(db);
+    await later('29991231000000_from_a_later_release');
+    expect(await migrationsAhead(db)).toEqual(['29991231000000_from_a_later_release']);
+    await expect(migrateToLatest(db)).resolves.toEqual([]);
+    expect(await pendingMigrations(db)).toEqual([]);
+    // An unknown migration older than this version's newest is no rollback: a broken history.
+    await later('20000101000000_unknown_and_older');
+    expect(await migrationsAhead(db)).toEqual([]);
+    await expect(migrateToLatest(db)).rejects.toThrow(
+      /corrupted migrations: previously executed migration \d+_\w+ is missing/,
+    );
   });
 
   // Postgres runs the whole batch in one transaction (DDL is transactional there): all or nothing.

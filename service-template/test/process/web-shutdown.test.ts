@@ -62,7 +62,7 @@ it('drains in-flight requests on SIGTERM, fails readiness first, exits 0', async
     QUEUE_PREFIX: `t-shutdown-${process.pid}`,
     AUTH_JWT_SECRET: jwtSecret,
     // Long enough for the readiness probe below to land inside it on a loaded machine.
-    SHUTDOWN_DRAIN_DELAY_MS: '1500',
+    SHUTDOWN_DRAIN_DELAY_MS: '4000',
     SHUTDOWN_TIMEOUT_MS: '15000',
   });
   const line = await web.waitFor(/listening on/);
@@ -90,7 +90,7 @@ it('drains in-flight requests on SIGTERM, fails readiness first, exits 0', async
   expect(readiness.status).toBe(503);
 
   // past the drain delay: the server no longer accepts, but must still finish what it holds
-  await new Promise((resolve) => setTimeout(resolve, 2000));
+  await new Promise((resolve) => setTimeout(resolve, 4500));
   expect((await get(port, '/healthz', new Agent({ keepAlive: false }), {})).error).toBe('ECONNREFUSED');
   let exitedEarly = false;
   void web.exited.then(() => (exitedEarly = true));

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { backlogMetric, METRIC_NAMESPACE } from '../../src/jobs/backlog-metric.js';
+import type { Queue } from 'bullmq';
+import { backlogMetric, METRIC_NAMESPACE, startBacklogMetric } from '../../src/jobs/backlog-metric.js';
+import type { Logger } from '../../src/logger.js';
 import { noteJobId } from '../../src/jobs/queues.js';
 import { countWords } from '../../src/jobs/process-note.js';
 
@@ -49,5 +51,46 @@ describe('job helpers', () => {
   it('counts words across any whitespace', () => {
     expect(countWords('  one\ttwo\nthree  ')).toBe(3);
     expect(countWords('')).toBe(0);
+  });
+});
+
+describe('startBacklogMetric', () => {
+  function fakeQueue() {
+    const reads: Array<(counts: Record<string, number>) => void> = [];
+    const queue = {
+      name: 'notes',
+      getJobCounts: () => new Promise<Record<string, number>>((resolve) => reads.push(resolve)),
+    };
+    return { queue: queue as unknown as Queue, reads };
+  }
+  function captureLog() {
+    const infos: unknown[] = [];
+    const log = { info: (entry: unknown) => infos.push(entry), warn: () => {} } as unknown as Logger;
+    return { log, infos };
+  }
+  const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('keeps one read in flight at a time and logs nothing that finishes after stop()', async () => {
+    const { queue, reads } = fakeQueue();
+    const { log, infos } = captureLog();
+    const stop = startBacklogMetric(queue, 'little-service', log, 10);
+    await tick(60);
+    expect(reads).toHaveLength(1); // the first read has not answered: no second one
+    stop();
+    reads[0]?.({ waiting: 2 });
+    await tick(20);
+    expect(infos).toHaveLength(0);
+  });
+
+  it('logs each answered read while running', async () => {
+    const { queue, reads } = fakeQueue();
+    const { log, infos } = captureLog();
+    const stop = startBacklogMetric(queue, 'little-service', log, 10);
+    await tick(30);
+    reads[0]?.({ waiting: 1, delayed: 1 });
+    await tick(30);
+    stop();
+    expect(infos[0]).toMatchObject({ QueueBacklog: 2 });
+    expect(reads.length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -13,6 +13,11 @@ describe('migrate:make', () => {
     const text = readFileSync(file, 'utf8');
     expect(text).toMatch(/export async function up/);
     expect(text).toMatch(/export async function down/);
+    // The contract marker is there as a comment, so a new migration is additive until it says so.
+    expect(text).toContain(
+      '// export const contract = true; // only when this migration removes what an earlier release stopped using',
+    );
+    expect(text).not.toMatch(/^export const contract/m);
     expect(() => makeMigration('add_tags', folder, at)).toThrow(/EEXIST/);
     expect(() => makeMigration('Add Tags', folder, at)).toThrow(/snake_case/);
   });

@@ -1,0 +1,43 @@
+// Text form of the migrations report: one line per finding with file:line, then its recipe.
+import type { Paint } from '../ui.js';
+import type { MigrationsReport } from './check.js';
+
+export function renderMigrationsReport(report: MigrationsReport, paint: Paint): string[] {
+  const { ref, sha } = report.against;
+  const lines: string[] = [];
+  if (report.migrations.length === 0) {
+    lines.push(`No new migrations since ${ref} (${sha.slice(0, 12)}).`);
+  } else {
+    lines.push(
+      `${report.migrations.length} new migration(s) since ${ref} (${sha.slice(0, 12)}), read as ${report.dialect}:`,
+    );
+    for (const migration of report.migrations)
+      lines.push(`  ${migration.file}${migration.contract ? '  (contract)' : ''}`);
+  }
+  for (const finding of report.findings) {
+    const mark =
+      finding.verdict === 'allowed'
+        ? paint.green('ok    ')
+        : finding.verdict === 'refused'
+          ? paint.red('refused')
+          : paint.red('unsafe');
+    lines.push('', `${mark} ${finding.file}:${finding.line} ${finding.message}`);
+    if (finding.recipe) lines.push(`       ${paint.gray(finding.recipe)}`);
+  }
+  for (const warning of report.warnings) {
+    lines.push(
+      '',
+      `${paint.yellow('check ')} ${warning.file}${warning.line ? `:${warning.line}` : ''} ${warning.message}`,
+    );
+  }
+  const bad = report.findings.filter((finding) => finding.verdict !== 'allowed').length;
+  lines.push(
+    '',
+    report.safe
+      ? paint.green(`Safe: the version at ${ref} can run on the new schema.`)
+      : paint.red(
+          `Unsafe: ${bad} operation(s) would break the version at ${ref} while it runs on the new schema.`,
+        ),
+  );
+  return lines;
+}
