@@ -3,7 +3,10 @@ import { dirname } from 'node:path';
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../src/base-command.js';
+import type { AwsEnvironment } from '../src/aws/environment.js';
+import type { Timings } from '../src/deploy/watch.js';
 import { awsFlags, envFlag, lockFlags } from '../src/flags.js';
+import type { GitCommit } from '../src/git.js';
 
 export default class Deploy extends BaseCommand<typeof Deploy> {
   static override summary = 'Deploy a version to an environment, health-gated, rolled back on failure.';
@@ -67,7 +70,7 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
   async run() {
     const { loadAwsEnvironment } = await import('../src/aws/environment.js');
     const { parseDuration } = await import('../src/duration.js');
-    const { releaseDescription, versionOf } = await import('../src/deploy/git-info.js');
+    const { versionOf } = await import('../src/deploy/git-info.js');
     const { readGitState } = await import('../src/git.js');
     const { DEFAULT_TIMINGS } = await import('../src/deploy/watch.js');
     const { LsvcError, UsageError } = await import('../src/errors.js');
@@ -97,6 +100,7 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
       else if (!(await this.prompter.confirm(question))) throw new LsvcError('Not deployed: you said no.');
     }
 
+    // One deploy, rollback or env set at a time on an environment (src/deploy/lock.ts).
     const { lockTtl, underDeployLock } = await import('../src/deploy/lock-command.js');
     return underDeployLock(
       {
@@ -111,71 +115,80 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
         prompter: this.prompter,
         ui: this.ui,
       },
-      async () => {
-        const { abortConfirmation, commandReporter, deployClients, failureResult, interruptOnSigint } =
-          await import('../src/deploy/cli.js');
-        const { ecrPublisher } = await import('../src/deploy/image.js');
-        const { buildAndPushImage } = await import('../src/deploy/build-push.js');
-        const { findRepository } = await import('../src/aws/ecr.js');
-        const { deploy } = await import('../src/deploy/deploy.js');
-        const { systemClock } = await import('../src/clock.js');
+      async () => this.deployLocked(aws, version, fromGit ? git : undefined, timings),
+    );
+  }
 
-        const clients = await deployClients(aws.target);
-        const repository = await findRepository(clients.ecr, aws.names.repository, {
-          environment: this.flags.env,
-          region: aws.target.region,
-        });
-        const debug = (line: string) => {
-          this.ui.debug(line);
-        };
-        const interrupt = interruptOnSigint();
-        try {
-          return await deploy(
-            {
-              ...clients,
-              publisher: ecrPublisher({
+  private async deployLocked(
+    aws: AwsEnvironment,
+    version: string,
+    git: GitCommit | undefined,
+    timings: Timings,
+  ) {
+    const fromGit = git !== undefined;
+    const { releaseDescription } = await import('../src/deploy/git-info.js');
+    const { abortConfirmation, commandReporter, deployClients, failureResult, interruptOnSigint } =
+      await import('../src/deploy/cli.js');
+    const { ecrPublisher } = await import('../src/deploy/image.js');
+    const { buildAndPushImage } = await import('../src/deploy/build-push.js');
+    const { findRepository } = await import('../src/aws/ecr.js');
+    const { deploy } = await import('../src/deploy/deploy.js');
+    const { systemClock } = await import('../src/clock.js');
+
+    const clients = await deployClients(aws.target);
+    const repository = await findRepository(clients.ecr, aws.names.repository, {
+      environment: this.flags.env,
+      region: aws.target.region,
+    });
+    const debug = (line: string) => {
+      this.ui.debug(line);
+    };
+    const interrupt = interruptOnSigint();
+    try {
+      return await deploy(
+        {
+          ...clients,
+          publisher: ecrPublisher({
+            ecr: clients.ecr,
+            repository,
+            debug,
+            buildAndPush: (tag, signal) =>
+              buildAndPushImage({
                 ecr: clients.ecr,
                 repository,
-                debug,
-                buildAndPush: (tag, signal) =>
-                  buildAndPushImage({
-                    ecr: clients.ecr,
-                    repository,
-                    service: aws.config.service,
-                    serviceDir: dirname(aws.config.file),
-                    tag,
-                    ui: this.ui,
-                    json: this.jsonEnabled(),
-                    signal,
-                  }),
+                service: aws.config.service,
+                serviceDir: dirname(aws.config.file),
+                tag,
+                ui: this.ui,
+                json: this.jsonEnabled(),
+                signal,
               }),
-              clock: systemClock,
-              reporter: commandReporter(this.ui, this.jsonEnabled()),
-              signal: interrupt.signal,
-              confirmAbort: abortConfirmation(this.prompter, this.ui),
-            },
-            {
-              names: aws.names,
-              envName: this.flags.env,
-              readinessPath: aws.environment.healthCheckPath,
-              version,
-              description: releaseDescription(fromGit ? git : undefined, version),
-              repositoryUri: repository.uri,
-              dirty: fromGit && git.dirty,
-              git: fromGit ? { sha: git.sha, dirty: git.dirty } : undefined,
-              rollback: this.flags.rollback,
-              detach: this.flags.detach,
-              timings,
-            },
-          );
-        } catch (error) {
-          const json = this.jsonEnabled() ? failureResult(error) : undefined;
-          if (json) return json;
-          throw error;
-        } finally {
-          interrupt.dispose();
-        }
-      },
-    );
+          }),
+          clock: systemClock,
+          reporter: commandReporter(this.ui, this.jsonEnabled()),
+          signal: interrupt.signal,
+          confirmAbort: abortConfirmation(this.prompter, this.ui),
+        },
+        {
+          names: aws.names,
+          envName: this.flags.env,
+          readinessPath: aws.environment.healthCheckPath,
+          version,
+          description: releaseDescription(fromGit ? git : undefined, version),
+          repositoryUri: repository.uri,
+          dirty: fromGit && git.dirty,
+          git: fromGit ? { sha: git.sha, dirty: git.dirty } : undefined,
+          rollback: this.flags.rollback,
+          detach: this.flags.detach,
+          timings,
+        },
+      );
+    } catch (error) {
+      const json = this.jsonEnabled() ? failureResult(error) : undefined;
+      if (json) return json;
+      throw error;
+    } finally {
+      interrupt.dispose();
+    }
   }
 }

@@ -1,6 +1,8 @@
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../src/base-command.js';
+import type { AwsEnvironment } from '../src/aws/environment.js';
+import type { Timings } from '../src/deploy/watch.js';
 import { awsFlags, envFlag, lockFlags } from '../src/flags.js';
 
 export default class Rollback extends BaseCommand<typeof Rollback> {
@@ -48,6 +50,7 @@ Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 9 the
       bakeMs: parseDuration(this.flags.bake, '--bake'),
     };
     const aws = await loadAwsEnvironment(this.flags.env, this.flags);
+    // One deploy, rollback or env set at a time on an environment (src/deploy/lock.ts).
     const { lockTtl, underDeployLock } = await import('../src/deploy/lock-command.js');
     return underDeployLock(
       {
@@ -62,41 +65,43 @@ Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 9 the
         prompter: this.prompter,
         ui: this.ui,
       },
-      async () => {
-        const { abortConfirmation, commandReporter, deployClients, failureResult, interruptOnSigint } =
-          await import('../src/deploy/cli.js');
-        const { rollback } = await import('../src/deploy/deploy.js');
-        const { systemClock } = await import('../src/clock.js');
-        const clients = await deployClients(aws.target);
-        const interrupt = interruptOnSigint();
-        try {
-          return await rollback(
-            {
-              eb: clients.eb,
-              cloudwatch: clients.cloudwatch,
-              s3: clients.s3,
-              clock: systemClock,
-              reporter: commandReporter(this.ui, this.jsonEnabled()),
-              signal: interrupt.signal,
-              confirmAbort: abortConfirmation(this.prompter, this.ui),
-            },
-            {
-              names: aws.names,
-              envName: this.flags.env,
-              readinessPath: aws.environment.healthCheckPath,
-              to: this.flags.to,
-              detach: this.flags.detach,
-              timings,
-            },
-          );
-        } catch (error) {
-          const json = this.jsonEnabled() ? failureResult(error) : undefined;
-          if (json) return json;
-          throw error;
-        } finally {
-          interrupt.dispose();
-        }
-      },
+      async () => this.rollbackLocked(aws, timings),
     );
+  }
+
+  private async rollbackLocked(aws: AwsEnvironment, timings: Timings) {
+    const { abortConfirmation, commandReporter, deployClients, failureResult, interruptOnSigint } =
+      await import('../src/deploy/cli.js');
+    const { rollback } = await import('../src/deploy/deploy.js');
+    const { systemClock } = await import('../src/clock.js');
+    const clients = await deployClients(aws.target);
+    const interrupt = interruptOnSigint();
+    try {
+      return await rollback(
+        {
+          eb: clients.eb,
+          cloudwatch: clients.cloudwatch,
+          s3: clients.s3,
+          clock: systemClock,
+          reporter: commandReporter(this.ui, this.jsonEnabled()),
+          signal: interrupt.signal,
+          confirmAbort: abortConfirmation(this.prompter, this.ui),
+        },
+        {
+          names: aws.names,
+          envName: this.flags.env,
+          readinessPath: aws.environment.healthCheckPath,
+          to: this.flags.to,
+          detach: this.flags.detach,
+          timings,
+        },
+      );
+    } catch (error) {
+      const json = this.jsonEnabled() ? failureResult(error) : undefined;
+      if (json) return json;
+      throw error;
+    } finally {
+      interrupt.dispose();
+    }
   }
 }
