@@ -16,13 +16,15 @@ Success means: the environment is Ready, runs the new version, health is Green (
 
 The version is --version, or the git commit (12 characters; "-dirty" when the tree has uncommitted changes, which are then built). Environments with "confirm: true" in lsvc.yml ask first; --yes answers (required in CI).
 
-Ctrl-C while it rolls out offers to abort the update (AbortEnvironmentUpdate); without a terminal it aborts.
+--timeout is a hard deadline for each wait: no AWS call outlives it (a call with no answer for 10 s says so).
+
+Ctrl-C while it rolls out offers to abort the update (AbortEnvironmentUpdate); SIGTERM, SIGHUP or no terminal abort it without asking. lsvc then says where the environment stands. A second signal exits at once.
 
 One deploy, rollback or env set at a time per environment: lsvc takes the environment's deploy lock (the SSM parameter /lsvc/<service>/<env>/deploy-lock) first and removes it however the run ends. While another run holds it, deploy is refused at once, naming who holds it, since when and for which version. A lock left by a run that crashed expires (the deploy's --timeout and --bake plus 30 minutes, an hour at least) and is then taken over; --force-unlock removes it sooner (asked at a terminal; --yes without one).
 
 Before changing anything it reads the environment's settings and refuses one whose health gate is off: IgnoreHealthCheck=true, basic health reporting, or a load-balancer health check path other than the service's readiness route (healthCheckPath in lsvc.yml, /readyz). The error names the setting and the fix ("lsvc provision" restores them).
 
-Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollback) or Elastic Beanstalk rejected the bundle (the environment unchanged); 7 timed out (the update may still run: watch it with "lsvc status --env E --watch"); 9 another deploy, rollback or env set holds the environment's lock; 5 AWS credentials or permissions; 4 image build or push; 3 not provisioned, or settings that defeat the health gate; 2 bad flags or unknown environment; 130 interrupted.`;
+Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollback) or Elastic Beanstalk rejected the bundle (the environment unchanged); 7 timed out (the update may still run: watch it with "lsvc status --env E --watch"); 9 another deploy, rollback or env set holds the environment's lock; 5 AWS credentials, permissions or connectivity (unreachable, throttled); 4 image build or push; 3 not provisioned, or settings that defeat the health gate; 2 bad flags or unknown environment; 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP.`;
   static override examples = [
     { description: 'Deploy the current commit to staging', command: 'lsvc deploy --env staging' },
     {
@@ -135,16 +137,22 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
     const { deploy } = await import('../src/deploy/deploy.js');
     const { systemClock } = await import('../src/clock.js');
 
-    const clients = await deployClients(aws.target);
-    const repository = await findRepository(clients.ecr, aws.names.repository, {
-      environment: this.flags.env,
-      region: aws.target.region,
-    });
-    const debug = (line: string) => {
-      this.ui.debug(line);
-    };
     const interrupt = interruptOnSigint();
+    // The current wait's deadline (--timeout from now until the deploy sets the next one): no AWS
+    // call outlives it, so a hung endpoint cannot hold the command past --timeout.
+    let deadline = Date.now() + timings.timeoutMs;
+    const clients = await deployClients(aws.target, {
+      interrupt: interrupt.signal,
+      deadline: () => deadline,
+    });
     try {
+      const repository = await findRepository(clients.ecr, aws.names.repository, {
+        environment: this.flags.env,
+        region: aws.target.region,
+      });
+      const debug = (line: string) => {
+        this.ui.debug(line);
+      };
       return await deploy(
         {
           ...clients,
@@ -167,6 +175,9 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
           clock: systemClock,
           reporter: commandReporter(this.ui, this.jsonEnabled()),
           signal: interrupt.signal,
+          onDeadline: (at) => {
+            deadline = at;
+          },
           confirmAbort: abortConfirmation(this.prompter, this.ui),
         },
         {

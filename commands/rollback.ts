@@ -13,7 +13,7 @@ Without --to it picks the last version that deployed to this environment and pas
 
 Like deploy, it takes the environment's deploy lock (refused while another deploy, rollback or env set holds it; --force-unlock removes a stale one) and refuses an environment whose settings defeat the health gate.
 
-Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 9 the environment is locked by another run; 5 AWS credentials or permissions; 3 not provisioned, or settings that defeat the health gate; 2 unknown environment or version; 130 interrupted.`;
+Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 9 the environment is locked by another run; 5 AWS credentials, permissions or connectivity; 3 not provisioned, or settings that defeat the health gate; 2 unknown environment or version; 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP: the rollback's update is aborted as with deploy.`;
   static override examples = [
     { description: 'Back to the version before the current one', command: 'lsvc rollback --env production' },
     { description: 'To a given version', command: 'lsvc rollback --env production --to 3f9c2a1b7d4e' },
@@ -74,8 +74,13 @@ Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 9 the
       await import('../src/deploy/cli.js');
     const { rollback } = await import('../src/deploy/deploy.js');
     const { systemClock } = await import('../src/clock.js');
-    const clients = await deployClients(aws.target);
     const interrupt = interruptOnSigint();
+    // The current wait's deadline (see deploy): no AWS call outlives it.
+    let deadline = Date.now() + timings.timeoutMs;
+    const clients = await deployClients(aws.target, {
+      interrupt: interrupt.signal,
+      deadline: () => deadline,
+    });
     try {
       return await rollback(
         {
@@ -85,6 +90,9 @@ Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 9 the
           clock: systemClock,
           reporter: commandReporter(this.ui, this.jsonEnabled()),
           signal: interrupt.signal,
+          onDeadline: (at) => {
+            deadline = at;
+          },
           confirmAbort: abortConfirmation(this.prompter, this.ui),
         },
         {

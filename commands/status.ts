@@ -12,7 +12,7 @@ Healthy means: Ready, health Green (Ok or Info), no alarm in ALARM, database and
 
 --watch refreshes every --interval seconds until Ctrl-C: redrawn in place on a terminal; when piped, a new block is printed only when a state changes (with --json: one JSON line per change).
 
-Exit code: 0 when every environment shown is healthy, 6 when one is not (the screen or JSON is printed first), 2 for an unknown --env, 3 without lsvc.yml, 5 for missing credentials or region, or a denied call (named).`;
+Exit code: 0 when every environment shown is healthy, 6 when one is not (the screen or JSON is printed first), 2 for an unknown --env, 3 without lsvc.yml, 5 for missing credentials or region, a denied call (named), or an environment that could not be read (AWS unreachable or throttling: its state is unknown).`;
   static override examples = [
     { description: 'Every environment in lsvc.yml', command: 'lsvc status' },
     { description: 'One environment', command: 'lsvc status --env production' },
@@ -40,7 +40,7 @@ Exit code: 0 when every environment shown is healthy, 6 when one is not (the scr
 
   async run() {
     const { loadServiceConfig, getEnvironment } = await import('../src/config/resolve.js');
-    const { planTargets, readStatus, watchUntilStopped } = await import('../src/status/run.js');
+    const { planTargets, readStatus, unreadError, watchUntilStopped } = await import('../src/status/run.js');
     const { makeStatusClients, clientCache } = await import('../src/status/clients.js');
     const { renderReport } = await import('../src/status/render.js');
     const { systemClock } = await import('../src/clock.js');
@@ -79,8 +79,11 @@ Exit code: 0 when every environment shown is healthy, 6 when one is not (the scr
 
     const report = await read();
     for (const line of render(report)) this.ui.info(line);
+    // An environment that could not be read: the report, then exit 5 saying why (JSON: the report).
+    const unread = unreadError(report);
+    if (unread && !this.jsonEnabled()) throw unread;
     // Unhealthy is an answer, not a failure: print it (JSON too), then exit 6 without an error.
-    process.exitCode = report.healthy ? ExitCode.Ok : ExitCode.Unhealthy;
+    process.exitCode = unread ? ExitCode.Aws : report.healthy ? ExitCode.Ok : ExitCode.Unhealthy;
     return report;
   }
 }

@@ -2,7 +2,8 @@
 // 0 ok, 1 unexpected (or an AWS refusal, quoted), 2 usage, 3 configuration, 4 Docker/build/push,
 // 5 AWS credentials, permissions or connectivity (network, timeouts, throttling past the retries),
 // 6 unhealthy or rolled back, 7 timed out, 8 template commands not run (not trusted), 9 the
-// environment is locked by another deploy, rollback or env set. 130 is the shell convention for Ctrl-C.
+// environment is locked by another deploy, rollback or env set. Stopped by a signal: 128 + its
+// number, the shell convention (130 Ctrl-C / SIGINT, 143 SIGTERM, 129 SIGHUP).
 export const ExitCode = {
   Ok: 0,
   Unexpected: 1,
@@ -17,6 +18,8 @@ export const ExitCode = {
   /** Another deploy, rollback or env set holds the environment's deploy lock. */
   Locked: 9,
   Interrupted: 130,
+  Hangup: 129,
+  Terminated: 143,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -62,10 +65,37 @@ export class TimeoutError extends LsvcError {
 export class LockedError extends LsvcError {
   override readonly exitCode: number = ExitCode.Locked;
 }
+export type InterruptSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+
+const SIGNAL_EXIT: Record<InterruptSignal, number> = {
+  SIGINT: ExitCode.Interrupted,
+  SIGTERM: ExitCode.Terminated,
+  SIGHUP: ExitCode.Hangup,
+};
+
+// The first signal that stopped this run (src/interrupt.ts notes it): one per process.
+let stoppedBy: InterruptSignal | undefined;
+
+export function noteInterruptSignal(signal: InterruptSignal): void {
+  stoppedBy ??= signal;
+}
+
+/** The signal that interrupted this run, if one did. */
+export function interruptSignal(): InterruptSignal | undefined {
+  return stoppedBy;
+}
+
+/** 130 for Ctrl-C (and when no signal was seen), 143 for SIGTERM, 129 for SIGHUP. */
+export function signalExitCode(signal: InterruptSignal | undefined = stoppedBy): number {
+  return SIGNAL_EXIT[signal ?? 'SIGINT'];
+}
+
 export class InterruptedError extends LsvcError {
-  override readonly exitCode: number = ExitCode.Interrupted;
+  // The exit code says which signal stopped the run (CI tells a cancel, SIGTERM, from Ctrl-C).
+  override readonly exitCode: number;
   constructor(message = 'Interrupted.', options: LsvcErrorOptions = {}) {
     super(message, options);
+    this.exitCode = signalExitCode();
   }
 }
 

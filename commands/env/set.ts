@@ -13,7 +13,7 @@ Environments with "confirm: true" in lsvc.yml ask first (--yes answers).
 
 It takes the environment's deploy lock like deploy and rollback: refused at once while one of them (or another env set) runs there; --force-unlock removes a stale lock.
 
-Exit code: 0; 2 for a bad name or argument, or an unknown --env; 3 when the environment is not provisioned; 5 for credentials or a denied call (named); 6 the update failed; 7 timed out waiting (the update may still run); 9 another run holds the environment's lock.`;
+Exit code: 0; 2 for a bad name or argument, or an unknown --env; 3 when the environment is not provisioned; 5 for credentials, a denied call (named) or AWS unreachable; 6 the update failed; 7 timed out waiting (the update may still run); 9 another run holds the environment's lock; 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP (after the update was sent, it is aborted: the previous configuration stays).`;
   static override examples = [
     { description: 'Plain values', command: 'lsvc env set --env staging LOG_LEVEL=debug FEATURE_X=true' },
     {

@@ -21,8 +21,7 @@ export function commandAction(prefix: string, command: object): string {
   return iamAction(prefix, command.constructor.name);
 }
 
-/** Mutating calls are everything but these (dry runs and the "second run" tests rely on it). */
-export const READ_ONLY_ACTION = /^(Describe|List|Get|Check|Head|Retrieve)/;
+export { READ_ONLY_ACTION } from './clients.js';
 
 /** `client.send(command)`; a failure says which IAM action failed (`prefix` is its service). */
 export async function send<C extends object>(

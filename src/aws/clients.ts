@@ -4,6 +4,7 @@
 // call forever). AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> are read by the SDK itself.
 // Import client classes lazily in the commands that use them: each costs ~100+ ms to load.
 import { parseDuration } from '../duration.js';
+import { TimeoutError } from '../errors.js';
 import { annotateRequest } from './errors.js';
 
 export { classifyAwsError, isErrorNamed, isThrottling } from './errors.js';
@@ -51,7 +52,31 @@ export interface ClientConfig {
   requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean };
 }
 
-export interface ClientOverrides {
+/** Mutating calls are everything but these (dry runs and the "second run" tests rely on it). */
+export const READ_ONLY_ACTION = /^(Describe|List|Get|Check|Head|Retrieve)/;
+
+/** What ends a command's calls early (deploy, rollback, env set pass them). */
+export interface CallStops {
+  /**
+   * The first Ctrl-C / SIGTERM / SIGHUP: reads in flight end at once. A change request in flight
+   * gets its answer (its timeouts bound it) so that lsvc knows whether it happened.
+   */
+  interrupt?: AbortSignal | undefined;
+  /** The current wait's deadline (ms since the epoch): a call in flight then is cut (exit 7). */
+  deadline?: (() => number | undefined) | undefined;
+  /** Where "still waiting for ..." goes after each SLOW_NOTICE_MS of silence (default: stderr). */
+  notice?: ((line: string) => void) | undefined;
+}
+
+/** No silent wait longer than this: a call with no answer says so. */
+export const SLOW_NOTICE_MS = 10_000;
+// When the last "still waiting" line was printed, by any client of this process.
+let lastNoticeAt = 0;
+
+/** The deadline cut a call: the wait's time is up (exit 7), not a network failure. */
+export class DeadlineError extends TimeoutError {}
+
+export interface ClientOverrides extends CallStops {
   maxAttempts?: number;
   timeouts?: AwsTimeouts;
   env?: NodeJS.ProcessEnv;
@@ -90,7 +115,8 @@ interface SdkClient {
 /**
  * new Client(config) for any SDK v3 client class, configured the one way. Its errors carry the
  * service, endpoint and region they failed at (for the "could not reach" line), and every call,
- * retries included, is cut off after `callMs` on top of the caller's own abort signal.
+ * retries included, is cut off after `callMs` on top of the caller's own abort signal and the
+ * command's stops (CallStops); a call with no answer for 10 s says so.
  */
 export function makeClient<T>(
   Client: new (config: ClientConfig) => T,
@@ -101,41 +127,81 @@ export function makeClient<T>(
   const client = new Client({ ...clientConfig(target, { ...over, timeouts }), ...over.extra });
   const sdk = client as unknown as SdkClient;
   const service = sdk.config.serviceId;
+  // Where this client's requests go (the same for all of them), for "still waiting" and timeouts.
+  let endpoint: string | undefined;
   sdk.middlewareStack.add(
     (next) => async (args) => {
+      const sent = (args as { request?: { protocol?: string; hostname?: string; port?: number } }).request;
+      if (sent?.hostname) {
+        endpoint = `${sent.protocol ?? 'https:'}//${sent.hostname}${sent.port ? `:${sent.port}` : ''}`;
+      }
       try {
         return await next(args);
       } catch (error) {
-        const request = (args as { request?: { protocol?: string; hostname?: string; port?: number } })
-          .request;
-        annotateRequest(error, {
-          service,
-          region: target.region,
-          endpoint: request?.hostname
-            ? `${request.protocol ?? 'https:'}//${request.hostname}${request.port ? `:${request.port}` : ''}`
-            : undefined,
-        });
+        annotateRequest(error, { service, region: target.region, endpoint });
         throw error;
       }
     },
     { step: 'build', name: 'lsvcRequestContext', priority: 'low' },
   );
   const send = sdk.send.bind(client);
+  const notice = over.notice ?? ((line: string) => process.stderr.write(`${line}\n`));
   sdk.send = async (command, options = {}) => {
-    const cap = new AbortController();
-    const reason = Object.assign(
-      new Error(`no answer within ${Math.round(timeouts.callMs / 1000)} s, retries included`),
-      { name: 'TimeoutError' },
+    const action = (command as object).constructor.name.replace(/Command$/, '');
+    const cut = new AbortController();
+    const timers: NodeJS.Timeout[] = [];
+    const later = (ms: number, fn: () => void, repeat = false) => {
+      const timer = repeat ? setInterval(fn, ms) : setTimeout(fn, ms);
+      timer.unref();
+      timers.push(timer);
+    };
+    later(timeouts.callMs, () => {
+      cut.abort(
+        Object.assign(
+          new Error(`no answer within ${Math.round(timeouts.callMs / 1000)} s, retries included`),
+          {
+            name: 'TimeoutError',
+          },
+        ),
+      );
+    });
+    // Only a call that straddles the deadline: what runs after it (the release record) must work.
+    const deadline = over.deadline?.();
+    if (deadline !== undefined && deadline > Date.now()) {
+      later(deadline - Date.now(), () => {
+        const applied = READ_ONLY_ACTION.test(action) ? '' : ' (it may have been applied)';
+        cut.abort(
+          new DeadlineError(
+            `Timed out: ${service ?? 'AWS'}${endpoint ? ` at ${endpoint}` : ''} had not answered ${action} by the deadline (--timeout)${applied}.`,
+            {
+              hint: `Check the network, VPN or proxy (and AWS_ENDPOINT_URL* if you point lsvc elsewhere); LSVC_AWS_TIMEOUT sets how long one request may take.`,
+            },
+          ),
+        );
+      });
+    }
+    const started = Date.now();
+    later(
+      SLOW_NOTICE_MS,
+      () => {
+        // Calls in parallel (status reads seven at once) hang together: one line for all of them.
+        const sinceLast = Date.now() - lastNoticeAt;
+        if (sinceLast < SLOW_NOTICE_MS - 1000 && sinceLast >= 0) return;
+        lastNoticeAt = Date.now();
+        notice(
+          `Still waiting for ${service ?? 'AWS'}${endpoint ? ` at ${endpoint}` : ''} (${action}): no answer for ${Math.round((Date.now() - started) / 1000)} s.`,
+        );
+      },
+      true,
     );
-    const timer = setTimeout(() => {
-      cap.abort(reason);
-    }, timeouts.callMs);
-    timer.unref();
-    const abortSignal = options.abortSignal ? AbortSignal.any([options.abortSignal, cap.signal]) : cap.signal;
+    const signals = [cut.signal];
+    if (options.abortSignal) signals.push(options.abortSignal);
+    if (over.interrupt && !over.interrupt.aborted && READ_ONLY_ACTION.test(action))
+      signals.push(over.interrupt);
     try {
-      return await send(command, { ...options, abortSignal });
+      return await send(command, { ...options, abortSignal: AbortSignal.any(signals) });
     } finally {
-      clearTimeout(timer);
+      for (const timer of timers) clearTimeout(timer);
     }
   };
   return client;

@@ -3,7 +3,7 @@
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
 import { send, sendOrMissing } from './call.js';
-import { type AwsClientTarget, makeClient } from './clients.js';
+import { type AwsClientTarget, type CallStops, makeClient } from './clients.js';
 
 /** The metadata key (x-amz-meta-lsvc-sha256) holding the hex SHA-256 of the body. */
 export const SHA256_METADATA = 'lsvc-sha256';
@@ -12,9 +12,13 @@ export const SHA256_METADATA = 'lsvc-sha256';
  * An S3 client made like every other (makeClient), plus path-style addressing when an endpoint
  * override points at an emulator (LocalStack, moto): bucket subdomains of 127.0.0.1 do not resolve.
  */
-export function makeS3Client(target: AwsClientTarget, env: NodeJS.ProcessEnv = process.env): S3Client {
+export function makeS3Client(
+  target: AwsClientTarget,
+  env: NodeJS.ProcessEnv = process.env,
+  stop: CallStops = {},
+): S3Client {
   const custom = Boolean(env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL);
-  return makeClient(S3Client, target, { env, extra: custom ? { forcePathStyle: true } : {} });
+  return makeClient(S3Client, target, { ...stop, env, extra: custom ? { forcePathStyle: true } : {} });
 }
 
 /** S3's "no such object" (HEAD answers a bare 404, NotFound; GET says NoSuchKey). */

@@ -1,49 +1,39 @@
 // Plumbing shared by the deploy, rollback, releases and bundle commands: clients, Ctrl-C,
 // progress, and the --json answer of a failed deploy.
-import { makeClient, type AwsClientTarget } from '../aws/clients.js';
+import { type AwsClientTarget, type CallStops, makeClient } from '../aws/clients.js';
 import { makeS3Client } from '../aws/s3.js';
-import { errorToJson, toLsvcError } from '../errors.js';
-import { exitAfterCleanup } from '../interrupt.js';
+import { errorToJson, interruptSignal, toLsvcError } from '../errors.js';
+import { onInterrupt } from '../interrupt.js';
 import { runSteps } from '../progress.js';
 import type { Prompter } from '../prompt.js';
 import type { Ui } from '../ui.js';
 import { consoleReporter, type Reporter } from './report.js';
 import { type DeployResult, resultOf } from './result.js';
 
-export async function deployClients(target: AwsClientTarget) {
+/**
+ * The deploy's clients. `stop.interrupt` (the first signal) ends the reads in flight at once; no
+ * call, change requests included, outlives `stop.deadline()` (the --timeout of the current wait).
+ */
+export async function deployClients(target: AwsClientTarget, stop: CallStops = {}) {
   const [{ ElasticBeanstalkClient }, { CloudWatchClient }, { ECRClient }] = await Promise.all([
     import('@aws-sdk/client-elastic-beanstalk'),
     import('@aws-sdk/client-cloudwatch'),
     import('@aws-sdk/client-ecr'),
   ]);
   return {
-    eb: makeClient(ElasticBeanstalkClient, target),
-    cloudwatch: makeClient(CloudWatchClient, target),
-    ecr: makeClient(ECRClient, target),
-    s3: makeS3Client(target),
+    eb: makeClient(ElasticBeanstalkClient, target, stop),
+    cloudwatch: makeClient(CloudWatchClient, target, stop),
+    ecr: makeClient(ECRClient, target, stop),
+    s3: makeS3Client(target, process.env, stop),
   };
 }
 
 /**
- * The first Ctrl-C aborts the returned signal (the rollout then offers to abort the update);
- * a second one exits at once.
+ * The first Ctrl-C, SIGTERM or SIGHUP aborts the returned signal (the rollout then offers to abort
+ * the update; without a terminal it aborts it); a second one exits at once (130 / 143 / 129).
  */
 export function interruptOnSigint(): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const onSigint = () => {
-    // The second one: exit now, but remove the deploy lock first (src/deploy/lock.ts).
-    if (controller.signal.aborted) void exitAfterCleanup(130);
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', onSigint);
-      process.off('SIGTERM', onSigint);
-    },
-  };
+  return onInterrupt();
 }
 
 export function commandReporter(ui: Ui, json: boolean): Reporter {
@@ -72,9 +62,17 @@ export function commandReporter(ui: Ui, json: boolean): Reporter {
   });
 }
 
-/** Ctrl-C while watching: ask whether to abort; with --yes or no terminal, abort and say so. */
+/**
+ * A signal while watching: Ctrl-C on a terminal asks whether to abort; SIGTERM, SIGHUP (nobody
+ * there to ask), --yes or no terminal abort it and say so.
+ */
 export function abortConfirmation(prompter: Prompter, ui: Ui): () => Promise<boolean> {
   return async () => {
+    const signal = interruptSignal();
+    if (signal === 'SIGTERM' || signal === 'SIGHUP') {
+      ui.info(`${signal} received: aborting the update (nobody to ask).`);
+      return true;
+    }
     if (prompter.mode === 'yes') {
       ui.info('Ctrl-C: aborting the update (no terminal to ask on, or --yes).');
       return true;

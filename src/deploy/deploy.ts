@@ -19,7 +19,7 @@ import { budgeted, CallBudget } from './budget.js';
 import { shaFromDescription } from './git-info.js';
 import type { ImagePublisher } from './image.js';
 import { recorded } from './record.js';
-import type { DeployResult } from './result.js';
+import { type DeployResult, resultOf } from './result.js';
 import { rollOut, type RolloutDeps, type RolloutRequest } from './rollout.js';
 import { missingEnvironment, type Timings } from './watch.js';
 
@@ -89,7 +89,29 @@ function releaseStore(deps: RolloutDeps, bucket: string): ReleaseStore {
   return { s3: deps.s3, bucket };
 }
 
-export async function deploy(given: DeployDeps, opts: DeployOptions): Promise<DeployResult> {
+/**
+ * A signal before the update started (a read cut short, a step stopped): nothing was changed, and
+ * the message says so. The rollout's own interruptions carry their result and say more.
+ */
+async function sayingNotChanged<T>(t: TargetEnvironment, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof InterruptedError && !resultOf(error) && !error.message.includes('nothing was')) {
+      throw new InterruptedError(
+        `Interrupted before the update started: ${t.names.environment} was not changed.`,
+        { hint: `Nothing to undo. See "lsvc status --env ${t.envName}".`, cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+export function deploy(given: DeployDeps, opts: DeployOptions): Promise<DeployResult> {
+  return sayingNotChanged(opts, () => deployWatched(given, opts));
+}
+
+async function deployWatched(given: DeployDeps, opts: DeployOptions): Promise<DeployResult> {
   const deps = withBudget(given);
   const { clock, reporter } = deps;
   const commandStart = clock.now();
@@ -133,6 +155,8 @@ async function deployRecorded(
   if (deps.signal.aborted) throw new InterruptedError('Interrupted: nothing was deployed.');
 
   const bundle = await buildBundle({ repositoryUri: opts.repositoryUri, version: opts.version });
+  const processedBy = clock.now() + opts.timings.timeoutMs;
+  deps.onDeadline?.(processedBy);
   const version = await reporter.step(`Application version ${opts.version}`, async (note) => {
     const v = await ensureApplicationVersion(deps, {
       application: opts.names.application,
@@ -140,7 +164,7 @@ async function deployRecorded(
       description: opts.description,
       bundle,
       bucket: at.bucket,
-      deadline: clock.now() + opts.timings.timeoutMs,
+      deadline: processedBy,
     });
     note(
       v.reused
@@ -204,7 +228,11 @@ const OUTCOME_WORDS: Record<string, string> = {
 
 const when = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 
-export async function rollback(given: RolloutDeps, opts: RollbackOptions): Promise<DeployResult> {
+export function rollback(given: RolloutDeps, opts: RollbackOptions): Promise<DeployResult> {
+  return sayingNotChanged(opts, () => rollbackWatched(given, opts));
+}
+
+async function rollbackWatched(given: RolloutDeps, opts: RollbackOptions): Promise<DeployResult> {
   const deps = withBudget(given);
   const { clock, reporter } = deps;
   const commandStart = clock.now();

@@ -7,8 +7,8 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 
 import type { Clock } from '../clock.js';
-import { LockedError } from '../errors.js';
-import { exitAfterCleanup, onForcedExit } from '../interrupt.js';
+import { type InterruptSignal, LockedError, signalExitCode } from '../errors.js';
+import { exitAfterCleanup, INTERRUPT_SIGNALS, onForcedExit } from '../interrupt.js';
 import { whoAndWhere } from '../releases/record.js';
 import { createParameter, deleteParameter, lockParameterName, readParameter, type Ssm } from '../aws/ssm.js';
 
@@ -186,16 +186,14 @@ export async function withLock<T>(
   const forgetForced = onForcedExit(lock.release);
   // Ctrl-C or SIGTERM while nothing else listens (before the rollout's own handling starts):
   // exit as Node would, but without leaving the lock behind.
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (process.listenerCount(signal) === 1) void exitAfterCleanup(130);
+  const onSignal = (signal: InterruptSignal) => {
+    if (process.listenerCount(signal) === 1) void exitAfterCleanup(signalExitCode(signal));
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const s of INTERRUPT_SIGNALS) process.on(s, onSignal);
   try {
     return await work(lock);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const s of INTERRUPT_SIGNALS) process.off(s, onSignal);
     forgetForced();
     await lock.release().catch((error: unknown) => {
       deps.warn(

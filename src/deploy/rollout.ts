@@ -3,6 +3,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 
 import { abortEnvironmentUpdate, environmentHealth, instancesHealth } from '../aws/eb.js';
+import { errorName } from '../aws/errors.js';
 import { InterruptedError, type LsvcError, TimeoutError, UnhealthyError } from '../errors.js';
 import { firingAlarms } from './alarms.js';
 import { formatDuration } from '../duration.js';
@@ -27,6 +28,8 @@ export interface RolloutDeps extends WatchDeps {
   confirmAbort: () => Promise<boolean>;
   /** The process environment: who deploys, from which CI run (the release record). */
   env?: NodeJS.ProcessEnv;
+  /** Told each wait's deadline (clock ms): the command's clients cut calls still open then. */
+  onDeadline?: (at: number) => void;
 }
 
 export interface RolloutRequest extends EnvironmentRef {
@@ -71,6 +74,7 @@ export async function rollOut(deps: RolloutDeps, req: RolloutRequest): Promise<D
   const watchHint = `Keep watching with "lsvc status --env ${req.envName} --watch".`;
 
   let deadline = clock.now() + req.timings.timeoutMs;
+  deps.onDeadline?.(deadline);
   const firingAtStart = new Set<string>();
   if (req.timings.bakeMs > 0) {
     for (const alarm of await firingAlarms(deps.cloudwatch, req.alarmPrefix)) {
@@ -199,6 +203,7 @@ export async function rollOut(deps: RolloutDeps, req: RolloutRequest): Promise<D
 
   // Roll back: a fresh time budget, no bake (alarms from the failed version may still fire).
   deadline = clock.now() + req.timings.timeoutMs;
+  deps.onDeadline?.(deadline);
   reporter.info(`Rolling back ${req.environment} to ${prev}:`);
   const settled = await waitUntilReady(deps, ref, {
     deadline,
@@ -316,19 +321,23 @@ async function interrupted(
       'interrupted',
     );
   }
+  // The abort and the wait after it get a time budget of their own.
+  const settleBy = clock.now() + req.timings.timeoutMs;
+  deps.onDeadline?.(settleBy);
   reporter.info(`Aborting the update of ${req.environment} (AbortEnvironmentUpdate)...`);
   let aborted = true;
   try {
     await abortEnvironmentUpdate(deps.eb, req.environment);
   } catch (error) {
-    if ((error as { name?: string }).name !== 'InvalidParameterValue') throw error;
+    // "No update in progress" (it just ended): nothing to abort.
+    if (errorName(error) !== 'InvalidParameterValue') throw error;
     aborted = false;
     reporter.warn(`Elastic Beanstalk did not abort: ${(error as Error).message}`);
   }
   // A second Ctrl-C ends the command at once (the command's handler); this wait ignores the first.
   const calm = { ...deps, signal: new AbortController().signal };
   const settled = await waitUntilReady(calm, req, {
-    deadline: clock.now() + req.timings.timeoutMs,
+    deadline: settleBy,
     pollMs: req.timings.pollMs,
     detailMs: req.timings.detailMs,
     feed,
@@ -339,7 +348,9 @@ async function interrupted(
       : `${req.environment} is still busy`;
   throw fail(
     new InterruptedError(
-      aborted ? `Deploy interrupted: the update was aborted; ${now}.` : `Deploy interrupted; ${now}.`,
+      aborted
+        ? `${req.kind === 'deploy' ? 'Deploy' : 'Rollback'} interrupted: the update was aborted; ${now}.`
+        : `${req.kind === 'deploy' ? 'Deploy' : 'Rollback'} interrupted; ${now}.`,
       { hint },
     ),
     aborted ? 'aborted' : 'interrupted',

@@ -13,6 +13,7 @@ import {
   isThrottling,
   updateEnvironmentVersion,
 } from '../aws/eb.js';
+import { DeadlineError } from '../aws/clients.js';
 import { ConfigError } from '../errors.js';
 import { type FiringAlarm, firingAlarms, newlyFiring } from './alarms.js';
 import type { Clock } from '../clock.js';
@@ -77,6 +78,12 @@ async function pause(deps: WatchDeps, ms: number, deadline: number): Promise<voi
   await deps.clock.sleep(Math.max(0, Math.min(ms, deadline - deps.clock.now())), deps.signal);
 }
 
+/** A read cut by the first signal or by the deadline ends the wait as the loop's own checks would. */
+function cutShort(deps: WatchDeps, error: unknown): 'interrupted' | 'timeout' | undefined {
+  if (deps.signal.aborted) return 'interrupted';
+  return error instanceof DeadlineError ? 'timeout' : undefined;
+}
+
 export type ReadyOutcome =
   | { kind: 'ready'; env: EnvironmentDescription }
   | { kind: 'timeout'; env: EnvironmentDescription | undefined }
@@ -132,6 +139,9 @@ export async function waitUntilReady(
       lastStatus = env.Status;
       delay = opts.pollMs;
     } catch (error) {
+      const cut = cutShort(deps, error);
+      if (cut === 'interrupted') return { kind: 'interrupted' };
+      if (cut === 'timeout') return { kind: 'timeout', env: last };
       if (!isThrottling(error)) throw error;
       delay = Math.min(delay * 2, MAX_BACKOFF_MS);
       deps.reporter.debug(`throttled by AWS: next poll in ${formatDuration(delay)}`);
@@ -161,6 +171,7 @@ export async function startUpdate(
       const env = await updateEnvironmentVersion(deps.eb, ref.environment, label);
       return { kind: 'started', env, startedAt };
     } catch (error) {
+      if (error instanceof DeadlineError) return { kind: 'timeout', env: undefined };
       if (isThrottling(error)) {
         delay = Math.min(delay * 2, MAX_BACKOFF_MS);
         await pause(deps, delay, opts.deadline);
@@ -331,6 +342,9 @@ export async function watchRollout(
       }
       delay = timings.pollMs;
     } catch (error) {
+      const cut = cutShort(deps, error);
+      if (cut === 'interrupted') return { kind: 'interrupted', env };
+      if (cut === 'timeout') return { kind: 'timeout', env, health };
       if (!isThrottling(error)) throw error;
       delay = Math.min(delay * 2, MAX_BACKOFF_MS);
       reporter.debug(`throttled by AWS: next poll in ${formatDuration(delay)}`);

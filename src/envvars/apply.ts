@@ -12,9 +12,9 @@ import {
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 import { send } from '../aws/call.js';
-import { describeEvents, findEnvironment } from '../aws/eb.js';
-import { classifyAwsError } from '../aws/errors.js';
-import { UnhealthyError, UsageError } from '../errors.js';
+import { abortEnvironmentUpdate, describeEvents, findEnvironment } from '../aws/eb.js';
+import { classifyAwsError, errorName } from '../aws/errors.js';
+import { InterruptedError, TimeoutError, UnhealthyError, UsageError } from '../errors.js';
 import type { Step } from '../progress.js';
 import type { Clock } from '../clock.js';
 import { type Assignment, PLAIN_PROPERTIES_MAX_BYTES, plainPropertiesSize } from './parse.js';
@@ -87,7 +87,7 @@ function appliedBy(change: Change): ChangeResult['applied'] {
  * Wait for Ready, apply, wait for Ready, then look for failure events of this update. `change` is
  * read when the steps run: storing secrets (an earlier step) decides part of it.
  */
-function applySteps(deps: EnvDeps, t: EnvTarget, change: () => Change): Step[] {
+function applySteps(deps: EnvDeps, t: EnvTarget, change: () => Change, sent: Sent): Step[] {
   const waitOptions = (step: { output(line: string): void }) => ({
     clock: deps.clock,
     pollMs: deps.pollMs ?? DEFAULT_POLL_MS,
@@ -131,6 +131,7 @@ function applySteps(deps: EnvDeps, t: EnvTarget, change: () => Change): Step[] {
               ...(c.remove.length ? { OptionsToRemove: c.remove } : {}),
             }),
           );
+          sent.update = true;
         } else {
           step.title(`Restart the app on ${t.environment} (it reads secret values at start)`);
           await send(
@@ -163,11 +164,50 @@ function applySteps(deps: EnvDeps, t: EnvTarget, change: () => Change): Step[] {
   ];
 }
 
+/** What the steps have asked of Elastic Beanstalk so far (an interruption then aborts it). */
+interface Sent {
+  update: boolean;
+}
+
+/**
+ * Ctrl-C / SIGTERM / SIGHUP after UpdateEnvironment: abort the update (EB restores the previous
+ * configuration), wait until the environment is free, and say in one line where it stands.
+ */
+async function abortedUpdate(deps: EnvDeps, t: EnvTarget): Promise<InterruptedError> {
+  let aborted = true;
+  try {
+    await abortEnvironmentUpdate(deps.eb, t.environment);
+  } catch (error) {
+    // "No update in progress": it had finished already.
+    if (errorName(error) !== 'InvalidParameterValue') throw error;
+    aborted = false;
+  }
+  let state = `${t.environment} is Ready`;
+  try {
+    // A second signal ends the command at once (src/interrupt.ts); this wait ignores the first.
+    await waitForReady(deps.eb, ref(t), {
+      clock: deps.clock,
+      pollMs: deps.pollMs ?? DEFAULT_POLL_MS,
+      timeoutMs: deps.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    });
+  } catch (error) {
+    if (!(error instanceof TimeoutError)) throw error;
+    state = `${t.environment} is still busy`;
+  }
+  return new InterruptedError(
+    aborted
+      ? `Interrupted: the update of ${t.environment}'s variables was aborted (Elastic Beanstalk restores the previous configuration); ${state}.`
+      : `Interrupted: the update of ${t.environment}'s variables had already finished; ${state}.`,
+    { hint: `See "lsvc env list --env ${t.envName}" and "lsvc status --env ${t.envName}".` },
+  );
+}
+
 /** Run the steps; an AWS refusal lsvc has no special handling for becomes one clear line. */
-async function runChecked(deps: EnvDeps, t: EnvTarget, steps: Step[]): Promise<void> {
+async function runChecked(deps: EnvDeps, t: EnvTarget, steps: Step[], sent: Sent): Promise<void> {
   try {
     await deps.runSteps(steps);
   } catch (error) {
+    if (deps.signal?.aborted && sent.update) throw await abortedUpdate(deps, t);
     throw classifyAwsError(error, {
       hint: `See "lsvc env list --env ${t.envName}" and "lsvc status --env ${t.envName}" for where it stopped.`,
     });
@@ -258,8 +298,9 @@ export async function setVariables(
       },
     });
   }
-  steps.push(...applySteps(deps, t, () => change));
-  await runChecked(deps, t, steps);
+  const sent: Sent = { update: false };
+  steps.push(...applySteps(deps, t, () => change, sent));
+  await runChecked(deps, t, steps, sent);
   result.applied = appliedBy(change);
   return result;
 }
@@ -280,7 +321,8 @@ export async function unsetVariables(
     else result.missing.push(name);
   }
   const change: Change = { settings: [], remove, restart: false };
-  const steps = applySteps(deps, t, () => change);
+  const sent: Sent = { update: false };
+  const steps = applySteps(deps, t, () => change, sent);
   if (opts.secret) {
     steps.push({
       title: 'Schedule the secrets for deletion',
@@ -301,7 +343,7 @@ export async function unsetVariables(
       },
     });
   }
-  await runChecked(deps, t, steps);
+  await runChecked(deps, t, steps, sent);
   result.applied = appliedBy(change);
   return result;
 }

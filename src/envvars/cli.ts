@@ -26,8 +26,9 @@ export async function envDeps(
     import('@aws-sdk/client-secrets-manager'),
   ]);
   return {
-    eb: makeClient(ElasticBeanstalkClient, aws.target),
-    secrets: makeClient(SecretsManagerClient, aws.target),
+    // The first signal ends the reads in flight (the update's abort is then made on new calls).
+    eb: makeClient(ElasticBeanstalkClient, aws.target, { interrupt: opts.signal }),
+    secrets: makeClient(SecretsManagerClient, aws.target, { interrupt: opts.signal }),
     clock: systemClock,
     runSteps: (steps: Step[]) =>
       runSteps(steps, { json: opts.json, ...(opts.signal ? { signal: opts.signal } : {}) }),

@@ -22,6 +22,26 @@ function gitIn(dir: string, exec: Exec) {
   return (...args: string[]) => exec('git', args, { cwd: dir, timeoutMs: 20_000 });
 }
 
+/**
+ * What --against names, as a git revision: a ref or commit as it is, or an image lsvc built
+ * (`<service>:<12 hex of the commit>`, see src/docker/image-name.ts): its commit. Git refs cannot
+ * hold a colon, so the two never mix.
+ */
+export function revisionOf(against: string): string {
+  const image = /^[a-z0-9][\w./-]*:([\w.-]+)$/i.exec(against);
+  if (!image) return against;
+  const tag = image[1] ?? '';
+  if (/^[0-9a-f]{7,40}$/.test(tag)) return tag;
+  const why = tag.endsWith('-dirty')
+    ? 'it was built from uncommitted changes'
+    : tag.startsWith('dev-')
+      ? 'it was built outside git'
+      : 'its tag is not a commit';
+  throw new UsageError(`The image ${against} names no commit to compare with: ${why}.`, {
+    hint: 'Pass the git tag, branch or commit of the running release, or an image tagged with its commit (lsvc build).',
+  });
+}
+
 export async function migrationChanges(
   dir: string,
   ref: string,
@@ -36,7 +56,8 @@ export async function migrationChanges(
       hint: 'lsvc check migrations compares this checkout with a git ref: run it in the service repository.',
     });
   }
-  const resolved = await git('rev-parse', '--verify', '--quiet', `${ref}^{commit}`);
+  const revision = revisionOf(ref);
+  const resolved = await git('rev-parse', '--verify', '--quiet', `${revision}^{commit}`);
   const sha = resolved.stdout.trim();
   if (ref.startsWith('-') || resolved.code !== 0 || !sha) {
     throw new UsageError(`Unknown git ref "${ref}".`, {
@@ -75,7 +96,10 @@ function basename(path: string): string {
   return path.split('/').pop() ?? path;
 }
 
-/** Where the ref's own code (src/, not migrations) names `name` as a whole word: "src/x.ts:12". */
+/**
+ * Where the ref's own code names `name` as a whole word: "src/x.ts:12". Code is src/ and views/
+ * (a template reads a column that a selectAll() in src/ never names); migrations are not code.
+ */
 export async function oldCodeUses(
   dir: string,
   sha: string,
@@ -83,7 +107,7 @@ export async function oldCodeUses(
   exec: Exec = runProcess,
 ): Promise<string[]> {
   const git = gitIn(dir, exec);
-  const found = await git('grep', '-n', '-I', '-w', '-F', '-e', name, sha, '--', 'src');
+  const found = await git('grep', '-n', '-I', '-w', '-F', '-e', name, sha, '--', 'src', 'views');
   // 1: no match. Anything else but 0 is a real failure, which must not pass as "unused".
   if (found.code === 1) return [];
   if (found.code !== 0)

@@ -155,7 +155,17 @@ export async function collectEnvironmentStatus(
       ...(redis.ok ? [] : ['redis']),
     ],
   };
-  return evaluate(status, { databaseRead: database.ok, redisRead: redis.ok });
+  const evaluated = evaluate(status, { databaseRead: database.ok, redisRead: redis.ok });
+  if (!env.ok) READ_FAILURES.set(evaluated, env.error);
+  return evaluated;
+}
+
+// Why an environment could not be read, kept beside (not in) the report: the JSON stays as it is.
+const READ_FAILURES = new WeakMap<EnvironmentStatus, unknown>();
+
+/** The error of an environment that could not be read (DescribeEnvironments failed), if it was not. */
+export function readFailure(s: EnvironmentStatus): unknown {
+  return READ_FAILURES.get(s);
 }
 
 /** Several environments, also in parallel (each with its own clients: regions may differ). */

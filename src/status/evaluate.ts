@@ -11,16 +11,13 @@ export interface EvaluateInputs {
 
 export function evaluate(s: EnvironmentStatus, read: EvaluateInputs): EnvironmentStatus {
   const problems = [...s.problems];
+  if (s.unread.includes('environment')) {
+    // Not read is not "not provisioned": say what failed, nothing more can be told.
+    return { ...s, healthy: false, problems };
+  }
   if (!s.provisioned) {
     // Only the missing environment matters then; the rest follows from provisioning it.
-    const unread = problems.filter((p) => p.startsWith('could not read the Elastic Beanstalk'));
-    return {
-      ...s,
-      healthy: false,
-      problems: [...unread, `not provisioned (run "lsvc provision --env ${s.name}")`].filter(
-        (p, i, all) => all.indexOf(p) === i,
-      ),
-    };
+    return { ...s, healthy: false, problems: [`not provisioned (run "lsvc provision --env ${s.name}")`] };
   }
   if (s.status !== 'Ready') problems.push(`environment is ${s.status ?? 'in an unknown state'}, not Ready`);
   const healthOk =

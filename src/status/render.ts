@@ -133,7 +133,9 @@ export function renderEnvironment(s: EnvironmentStatus, o: RenderOptions): strin
   const verdict = s.healthy ? paint.green('healthy') : paint.red('unhealthy');
   const lines = [`${paint.bold(s.fullName)} ${paint.dim(`(${s.name}, ${s.region})`)}  ${verdict}`];
 
-  if (!s.provisioned) {
+  if (s.unread.includes('environment')) {
+    lines.push(`  ${paint.yellow('could not read the environment: its state is unknown (see Problems)')}`);
+  } else if (!s.provisioned) {
     lines.push(`  ${paint.yellow(`not provisioned (run "lsvc provision --env ${s.name}")`)}`);
   } else {
     const health = [s.health, s.healthStatus && s.healthStatus !== s.health ? `(${s.healthStatus})` : '']

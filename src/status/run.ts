@@ -4,10 +4,10 @@ import type { AwsClientTarget } from '../aws/clients.js';
 import { resourceNames } from '../aws/names.js';
 import { resolveAwsTarget } from '../aws/target.js';
 import type { ResolvedConfig } from '../config/schema.js';
-import { AwsError } from '../errors.js';
+import { AwsError, LsvcError } from '../errors.js';
 import type { Clock } from '../clock.js';
 import { untilStopped } from '../interrupt.js';
-import { alarmPrefixes, collectReport, type StatusTarget } from './collect.js';
+import { alarmPrefixes, collectReport, readFailure, type StatusTarget } from './collect.js';
 import { fingerprint } from './render.js';
 import type { StatusClients } from './sources.js';
 import type { StatusReport } from './types.js';
@@ -108,4 +108,26 @@ export function watchUntilStopped<R extends { checkedAt: string }>(
   o: Omit<WatchOptions<R>, 'signal'>,
 ): Promise<R | undefined> {
   return untilStopped((signal) => watchStatus({ ...o, signal }));
+}
+
+/**
+ * Exit 5 when an environment could not be read (AWS unreachable, throttling, a refusal): its state
+ * is unknown, which is neither healthy nor "not provisioned". Names the first one and why.
+ */
+export function unreadError(report: StatusReport): AwsError | undefined {
+  const failed = report.environments.flatMap((e) => {
+    const error = readFailure(e);
+    return error === undefined ? [] : [{ e, error }];
+  });
+  const [first] = failed;
+  if (!first) return undefined;
+  const why = first.error instanceof Error ? first.error.message : JSON.stringify(first.error);
+  const others = failed.length > 1 ? ` (and ${failed.length - 1} more)` : '';
+  return new AwsError(`Could not read environment ${first.e.name} (${first.e.fullName})${others}: ${why}`, {
+    hint:
+      first.error instanceof LsvcError && first.error.hint
+        ? first.error.hint
+        : 'Check the network, VPN or proxy (and AWS_ENDPOINT_URL* if you point lsvc elsewhere), then try again.',
+    cause: first.error,
+  });
 }

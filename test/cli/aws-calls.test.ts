@@ -5,12 +5,16 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DescribeEnvironmentsCommand, ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
+import {
+  DescribeEnvironmentsCommand,
+  ElasticBeanstalkClient,
+  UpdateEnvironmentCommand,
+} from '@aws-sdk/client-elastic-beanstalk';
 
 import { send, sendOrMissing } from '../../src/aws/call.js';
-import { awsTimeouts, makeClient, type AwsTimeouts } from '../../src/aws/clients.js';
+import { awsTimeouts, DeadlineError, makeClient, type AwsTimeouts } from '../../src/aws/clients.js';
 import { AwsAnswerError, AwsCallError, classifyAwsError } from '../../src/aws/errors.js';
-import { toLsvcError, UsageError } from '../../src/errors.js';
+import { InterruptedError, toLsvcError, UsageError } from '../../src/errors.js';
 import { removeDir, runCli, tempDir } from '../support/cli.js';
 import {
   closedPort,
@@ -82,6 +86,70 @@ describe('clients from the factory, over real sockets', () => {
       );
       expect(Date.now() - started).toBeLessThan(3000);
       expect(error.message).toMatch(/: no answer within 1 s, retries included\.$/);
+    } finally {
+      await hung.close();
+    }
+  });
+
+  it('the deadline (deploy --timeout) cuts a call still open then: DeadlineError, exit 7', async () => {
+    const hung = await hungServer();
+    try {
+      const client = makeClient(
+        ElasticBeanstalkClient,
+        { region: REGION },
+        {
+          maxAttempts: 1,
+          timeouts: { connectMs: 1000, requestMs: 60_000, callMs: 60_000 },
+          deadline: () => Date.now() + 300,
+          notice: () => undefined,
+          extra: { endpoint: hung.url, credentials },
+        },
+      );
+      const started = Date.now();
+      const error = await failure(describeEnvironments(client));
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(error).toBeInstanceOf(DeadlineError);
+      expect(error).toMatchObject({ exitCode: 7 });
+      expect(error.message).toBe(
+        `Timed out: Elastic Beanstalk at ${hung.url} had not answered DescribeEnvironments by the deadline (--timeout).`,
+      );
+    } finally {
+      await hung.close();
+    }
+  });
+
+  it('the first signal ends a read in flight at once; a change request gets its answer', async () => {
+    const hung = await hungServer();
+    try {
+      const interrupt = new AbortController();
+      const client = makeClient(
+        ElasticBeanstalkClient,
+        { region: REGION },
+        {
+          maxAttempts: 1,
+          timeouts: { connectMs: 1000, requestMs: 1500, callMs: 60_000 },
+          interrupt: interrupt.signal,
+          extra: { endpoint: hung.url, credentials },
+        },
+      );
+      const started = Date.now();
+      const read = failure(describeEnvironments(client)).then((e) => ({ e, ms: Date.now() - started }));
+      const change = failure(
+        send(
+          'elasticbeanstalk',
+          client,
+          new UpdateEnvironmentCommand({ EnvironmentName: 'demo-staging', VersionLabel: 'v2' }),
+        ),
+      ).then((e) => ({ e, ms: Date.now() - started }));
+      setTimeout(() => {
+        interrupt.abort();
+      }, 200);
+      const [r, c] = await Promise.all([read, change]);
+      expect(r.e).toBeInstanceOf(InterruptedError);
+      expect(r.ms).toBeLessThan(1000);
+      // UpdateEnvironment ran to its own request timeout: lsvc learns whether it happened.
+      expect(c.e).toMatchObject({ kind: 'connectivity' });
+      expect(c.ms).toBeGreaterThanOrEqual(1400);
     } finally {
       await hung.close();
     }

@@ -45,10 +45,18 @@ interface Release {
   engine?: 'mysql';
   /** The service's folder inside the repository (a monorepo). */
   under?: string;
+  /** More files in v1, by path in the service. */
+  v1Files?: Record<string, string>;
 }
 
 /** A repository whose tag v1 is the fixture's v1, with `variant` on top. Returns the service folder. */
-async function release({ variant, commit = true, engine, under = '.' }: Release): Promise<string> {
+async function release({
+  variant,
+  commit = true,
+  engine,
+  under = '.',
+  v1Files = {},
+}: Release): Promise<string> {
   const repo = await tempDir('lsvc-migrations-');
   cleanup.push(repo);
   const dir = join(repo, under);
@@ -57,6 +65,10 @@ async function release({ variant, commit = true, engine, under = '.' }: Release)
   if (engine) {
     const file = join(dir, 'lsvc.yml');
     await writeFile(file, (await readFile(file, 'utf8')).replace('engine: postgres', `engine: ${engine}`));
+  }
+  for (const [path, content] of Object.entries(v1Files)) {
+    await mkdir(join(dir, path, '..'), { recursive: true });
+    await writeFile(join(dir, path), content);
   }
   git(repo, 'init', '-q', '-b', 'main');
   git(repo, 'add', '-A');
@@ -110,6 +122,18 @@ describe('check migrations: the static pass', () => {
     expect(brief(report)).toEqual(['allowed drop-column 20260201000000_drop_legacy_code.ts:6']);
     expect(report.findings[0]?.stillUsedAt).toEqual([]);
     expect(report.safe).toBe(true);
+  });
+
+  it('counts a view of the old release as code that uses the column', async () => {
+    const dir = await release({
+      variant: 'v2-contract',
+      v1Files: {
+        'views/note.eta': '<p><%= it.note.title %></p>\n<small><%= it.note.legacy_code %></small>\n',
+      },
+    });
+    const report = await check(dir);
+    expect(brief(report)).toEqual(['refused drop-column 20260201000000_drop_legacy_code.ts:6']);
+    expect(report.findings[0]?.stillUsedAt).toEqual(['views/note.eta:2']);
   });
 
   it('refuses a contract migration that comes too early', async () => {
@@ -177,6 +201,26 @@ describe('check migrations: the static pass', () => {
         ),
       },
     ]);
+  });
+
+  it('takes an image lsvc built (<service>:<commit>) for its commit, and refuses a dirty one', async () => {
+    const dir = await release({ variant: 'v2-drop-column' });
+    const v1 = git(dir, 'rev-parse', 'v1').trim();
+    const report = await checkMigrations({
+      dir,
+      ref: `notes-service:${v1.slice(0, 12)}`,
+      dialect: 'postgres',
+    });
+    expect(report.against).toEqual({ ref: `notes-service:${v1.slice(0, 12)}`, sha: v1 });
+    expect(brief(report)).toEqual(['unsafe drop-column 20260201000000_drop_body.ts:4']);
+    for (const [tag, why] of [
+      [`${v1.slice(0, 12)}-dirty`, /built from uncommitted changes/],
+      ['dev-20261128-093005', /built outside git/],
+    ] as const) {
+      await expect(
+        checkMigrations({ dir, ref: `notes-service:${tag}`, dialect: 'postgres' }),
+      ).rejects.toThrow(why);
+    }
   });
 
   it('refuses an unknown ref with exit code 2 and a hint', async () => {

@@ -214,9 +214,13 @@ describe('the deploy lock through the built binary', () => {
     expect(parseHolder(await stored(lockName))?.token).toBe('abc');
   });
 
-  it.each(['SIGINT', 'SIGTERM'] as const)(
-    '%s while the run holds the lock (its ECR call hanging): exit 130 and the lock is removed',
-    async (signal) => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const)(
+    '%s while the run holds the lock (its ECR call hanging): exit %i and the lock is removed',
+    async (signal, code) => {
       await ssm.send(new DeleteParameterCommand({ Name: lockName })).catch(() => undefined);
       // ECR accepts the connection and never answers: the run sits inside the lock.
       const sockets: Socket[] = [];
@@ -244,7 +248,7 @@ describe('the deploy lock through the built binary', () => {
         });
         expect(sawLock).toBe(true);
         expect(sockets.length).toBeGreaterThan(0);
-        expect([r.code, r.signal]).toEqual([130, null]);
+        expect([r.code, r.signal]).toEqual([code, null]);
         expect(await stored(lockName)).toBeUndefined();
       } finally {
         for (const s of sockets) s.destroy();
