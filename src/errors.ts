@@ -56,6 +56,10 @@ export class DockerError extends LsvcError {
 export class AwsError extends LsvcError {
   override readonly exitCode: number = ExitCode.Aws;
 }
+/** A service or URL that did not answer: connectivity, exit 5 like AWS's. */
+export class NetworkError extends LsvcError {
+  override readonly exitCode: number = ExitCode.Aws;
+}
 export class UnhealthyError extends LsvcError {
   override readonly exitCode: number = ExitCode.Unhealthy;
 }

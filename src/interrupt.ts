@@ -53,16 +53,11 @@ export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>
  * (a `--watch` loop): no error, the work returns what it has.
  */
 export async function untilStopped<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const abort = new AbortController();
-  const onSignal = () => {
-    abort.abort();
-  };
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  for (const name of signals) process.on(name, onSignal);
+  const interrupt = onInterrupt();
   try {
-    return await work(abort.signal);
+    return await work(interrupt.signal);
   } finally {
-    for (const name of signals) process.off(name, onSignal);
+    interrupt.dispose();
   }
 }
 

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { callees } from './clients/callees.js';
 
 export const environments = ['development', 'test', 'production'] as const;
 export type Environment = (typeof environments)[number];
@@ -80,6 +81,29 @@ function crossChecks(raw: Record<string, string | undefined>): string[] {
     problems.push('SHUTDOWN_DRAIN_DELAY_MS: must be shorter than SHUTDOWN_TIMEOUT_MS');
   }
   return problems;
+}
+
+/** `billing-api` -> `BILLING_API_URL`: where the typed client src/clients/billing-api.ts calls. */
+export function serviceUrlVariable(service: string): string {
+  return `${service.toUpperCase().replace(/-/g, '_')}_URL`;
+}
+
+// One <SERVICE>_URL per service this one calls (src/clients/callees.ts, kept by `lsvc client add`).
+// Production must name each; elsewhere a missing one fails only when its client is made.
+function serviceUrls(raw: Record<string, string | undefined>, names: readonly string[], nodeEnv: string) {
+  const problems: string[] = [];
+  const services: Record<string, { url: string | undefined }> = {};
+  for (const name of names) {
+    const variable = serviceUrlVariable(name);
+    const value = raw[variable];
+    if (value === undefined) {
+      if (nodeEnv === 'production') problems.push(`${variable}: required in production (the URL of ${name})`);
+    } else if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+      problems.push(`${variable}: must be an http:// or https:// URL (the URL of ${name})`);
+    }
+    services[name] = { url: value };
+  }
+  return { problems, services };
 }
 
 type Env = z.output<typeof schema>;
@@ -174,6 +198,8 @@ export interface Config {
     webhookTimeoutMs: number;
   };
   shutdown: { drainDelayMs: number; timeoutMs: number };
+  /** The services this one calls (src/clients/), by name: their base URL from <SERVICE>_URL. */
+  services: Record<string, { url: string | undefined }>;
 }
 
 export class ConfigError extends Error {
@@ -190,7 +216,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, envFile = '.
   return parseConfig({ ...parseEnv(readFileSync(envFile, 'utf8')), ...source });
 }
 
-export function parseConfig(source: NodeJS.ProcessEnv): Config {
+export function parseConfig(source: NodeJS.ProcessEnv, services: readonly string[] = callees): Config {
   const nodeEnv = (source.NODE_ENV ?? 'development') as Environment;
   const base = defaults[nodeEnv] ?? {};
   // An empty variable means "not set": `FOO=` in a compose file should not defeat a default.
@@ -205,6 +231,8 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
     }),
     ...crossChecks(raw),
   ];
+  const urls = serviceUrls(raw, services, nodeEnv);
+  problems.push(...urls.problems);
   if (!result.success || problems.length) throw new ConfigError(problems);
   const env = result.data;
   return {
@@ -240,5 +268,6 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
       webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
     },
     shutdown: { drainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS, timeoutMs: env.SHUTDOWN_TIMEOUT_MS },
+    services: urls.services,
   };
 }

@@ -56,13 +56,13 @@ function corsFor(origins: string[]): Middleware {
   });
 }
 
-export async function createApp(deps: AppDeps): Promise<App> {
-  const { config, db, log } = deps;
-  const isShuttingDown = deps.isShuttingDown ?? (() => false);
-  const authenticate = await createAuthenticator(config.auth, db);
-
+/** The documented API: what the OpenAPI document describes (the document's own route is added by createApp). */
+export function apiRoutes(
+  deps: Pick<AppDeps, 'config' | 'db' | 'redis' | 'notesQueue'> & { isShuttingDown: () => boolean },
+): AnyRoute[] {
+  const { config, db, isShuttingDown } = deps;
   let migrationsCurrent = false;
-  const routes: AnyRoute[] = [
+  return [
     ...healthRoutes({
       isShuttingDown,
       checks: {
@@ -80,7 +80,20 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ...notesRoutes({ db, notesQueue: deps.notesQueue }),
     ...pageRoutes(config),
   ];
-  const document = openApiDocument(routes, { title: config.service.name, version: config.service.version });
+}
+
+/** This service's OpenAPI 3.1 document (served at /openapi.json, printed by `npm run --silent openapi`). */
+export function serviceDocument(config: Config, routes: AnyRoute[]) {
+  return openApiDocument(routes, { title: config.service.name, version: config.service.version });
+}
+
+export async function createApp(deps: AppDeps): Promise<App> {
+  const { config, db, log } = deps;
+  const isShuttingDown = deps.isShuttingDown ?? (() => false);
+  const authenticate = await createAuthenticator(config.auth, db);
+
+  const routes = apiRoutes({ ...deps, isShuttingDown });
+  const document = serviceDocument(config, routes);
   routes.push(
     route({
       method: 'get',
