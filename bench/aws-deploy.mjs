@@ -3,13 +3,16 @@
 // clients that answer after 80-150 ms of real latency, and an Elastic Beanstalk state machine that
 // takes N simulated minutes to roll out. Waits run on a virtual clock (sleeps take no real time;
 // the real time of calls is added to it), so a 10-minute deploy runs in seconds and:
-//   - "AWS calls per minute while waiting" = calls / simulated minutes (target <= 30), also the
-//     busiest 60 s window;
+//   - "failure known -> rollback update": from lsvc printing "... failed. Why:" to the rollback's
+//     UpdateEnvironment (target <= 5 s); "failure visible": from when AWS showed it (Red past the
+//     grace period; the failure events with the environment Ready again) to that update;
+//   - "longest silence": the longest time the plain output printed nothing (target <= 10 s);
+//   - "busiest 60 s": the most calls (EB, CloudWatch, CloudWatch Logs, S3) in any 60 s (<= 30);
 //   - "time lsvc adds beyond the waits" = the deploy's duration minus what Elastic Beanstalk itself
-//     takes (processing the version, the rollout) and the bake (target <= 5 s): the latency of the
-//     calls made in sequence, lsvc's own work, and how late each end of a wait is noticed
-//     (polling); with its parts: lsvc's CPU time on the way (real time minus call latency).
-//   node bench/aws-deploy.mjs [runs]
+//     takes (processing the version, the rollout) and the bake (target <= 5 s).
+// --baseline DIR runs the same scenarios, in the same run, against another build's dist/ (e.g.
+// the commit before, built into DIR/dist) for comparison.
+//   node bench/aws-deploy.mjs [runs] [--baseline DIR]
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,13 +22,23 @@ if (!existsSync(join(root, 'dist', 'src', 'deploy', 'deploy.js'))) {
   console.error('Run `npm run build` first (the benchmark runs the built deploy code).');
   process.exit(1);
 }
-const { deploy } = await import('../dist/src/deploy/deploy.js');
-const { VirtualClock } = await import('../dist/src/clock.js');
-const { memoryReporter } = await import('../dist/src/deploy/report.js');
-const { DEFAULT_TIMINGS } = await import('../dist/src/deploy/watch.js');
+async function load(dist) {
+  return {
+    deploy: (await import(join(dist, 'src/deploy/deploy.js'))).deploy,
+    VirtualClock: (await import(join(dist, 'src/clock.js'))).VirtualClock,
+    memoryReporter: (await import(join(dist, 'src/deploy/report.js'))).memoryReporter,
+    DEFAULT_TIMINGS: (await import(join(dist, 'src/deploy/watch.js'))).DEFAULT_TIMINGS,
+  };
+}
+const args = process.argv.slice(2);
+const baselineAt = args.indexOf('--baseline');
+const baselineDir = baselineAt >= 0 ? args[baselineAt + 1] : undefined;
+const builds = [{ name: 'this build', lib: await load(join(root, 'dist')) }];
+if (baselineDir) builds.push({ name: 'baseline', lib: await load(join(baselineDir, 'dist')) });
 const { resourceNames } = await import('../dist/src/aws/names.js');
+const { DEFAULT_TIMINGS } = builds[0].lib;
 
-const RUNS = Number(process.argv[2] ?? 7);
+const RUNS = Number(args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--baseline') ?? 7);
 const SERVICE = 'bench-svc';
 const NAMES = resourceNames(SERVICE, 'staging');
 
@@ -39,7 +52,7 @@ function random(seed) {
  * Elastic Beanstalk, simulated: UpdateEnvironment -> Updating (events every ~20 s) for
  * `rolloutMs`, then Ready / Green on the new label. Versions process in 8 s.
  */
-function simulatedAws({ clock, rolloutMs, latency, goesRed }) {
+function simulatedAws({ clock, rolloutMs, latency, goesRed, failEvents }) {
   const calls = []; // { at: clock ms, name }
   // Time with at least one call in flight (parallel calls overlap).
   let busyMs = 0;
@@ -71,6 +84,17 @@ function simulatedAws({ clock, rolloutMs, latency, goesRed }) {
         Message: `rollout step ${emitted}`,
       });
       emitted++;
+    }
+    if (elapsed >= rolloutMs && state.status === 'Updating' && failEvents && state.target !== 'v1') {
+      // The instances fail the start: ERROR events, then EB ends the update back on v1, Red.
+      for (const m of ['Command failed on instance. Return code: 1', 'Failed to deploy application.'])
+        events.push({ EventDate: new Date(state.updateAt + rolloutMs), Severity: 'ERROR', Message: m });
+      state.status = 'Ready';
+      state.label = 'v1';
+      state.health = 'Red';
+      state.healthStatus = 'Degraded';
+      state.readyAt = state.updateAt + rolloutMs;
+      return;
     }
     if (elapsed >= rolloutMs && state.status === 'Updating') {
       state.status = 'Ready';
@@ -152,6 +176,39 @@ function simulatedAws({ clock, rolloutMs, latency, goesRed }) {
       return {};
     },
     DescribeAlarms: () => ({ MetricAlarms: [], CompositeAlarms: [] }),
+    RequestEnvironmentInfo: () => {
+      state.tailAskedAt = clock.now();
+      return {};
+    },
+    RetrieveEnvironmentInfo: () => ({
+      EnvironmentInfo:
+        state.tailAskedAt !== undefined && clock.now() >= state.tailAskedAt + 6000
+          ? [
+              {
+                InfoType: 'tail',
+                Ec2InstanceId: 'i-1',
+                SampleTimestamp: new Date(state.tailAskedAt + 6000),
+                Message: 'https://bucket.s3.amazonaws.com/tail-i-1',
+              },
+            ]
+          : [],
+    }),
+    FilterLogEvents: () => ({
+      events: [
+        {
+          timestamp: clock.now() - 2000,
+          message: 'web-1  | Error: connect ECONNREFUSED',
+          logStreamName: 'i-1',
+          eventId: '1',
+        },
+        {
+          timestamp: clock.now() - 1000,
+          message: 'worker-1  | Error: Redis down',
+          logStreamName: 'i-1',
+          eventId: '2',
+        },
+      ],
+    }),
   };
 
   const client = {
@@ -188,7 +245,8 @@ function simulatedAws({ clock, rolloutMs, latency, goesRed }) {
 }
 
 function median(values) {
-  const s = [...values].sort((a, b) => a - b);
+  const s = values.filter((v) => v !== undefined).sort((a, b) => a - b);
+  if (s.length === 0) return undefined;
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
@@ -203,21 +261,22 @@ function busiestMinute(calls) {
   return best;
 }
 
-async function once({ rolloutMin, seed, goesRed = false }) {
+async function once(lib, { rolloutMin, seed, goesRed = false, failEvents = false }) {
+  const { deploy, VirtualClock, memoryReporter } = lib;
   const clock = new VirtualClock(Date.parse('2026-11-28T10:00:00Z'), true);
   const rnd = random(seed);
   // The rollout's length varies by up to 10 s so that where it ends between two polls varies too.
   const rolloutMs = rolloutMin * 60_000 + rnd() * 10_000;
-  const aws = simulatedAws({ clock, rolloutMs, latency: () => 80 + rnd() * 70, goesRed });
-  const reporter = memoryReporter();
-  // When lsvc saw the new version healthy (the bake's start).
-  let bakeSeen;
-  const info = reporter.info;
-  reporter.info = (line) => {
-    if (line.includes('baking')) bakeSeen = clock.now();
-    info(line);
+  const aws = simulatedAws({ clock, rolloutMs, latency: () => 80 + rnd() * 70, goesRed, failEvents });
+  const reporter = memoryReporter(clock);
+  // Every line's clock time (both builds push to reporter.lines).
+  const times = [];
+  const push = reporter.lines.push.bind(reporter.lines);
+  reporter.lines.push = (...lines) => {
+    for (const line of lines) times.push({ at: clock.now(), line });
+    return push(...lines);
   };
-  const timings = { ...DEFAULT_TIMINGS };
+  const timings = { ...lib.DEFAULT_TIMINGS };
   const wallStart = performance.now();
   const clockStart = clock.now();
   let outcome;
@@ -228,6 +287,11 @@ async function once({ rolloutMin, seed, goesRed = false }) {
           eb: aws.client,
           s3: aws.client,
           cloudwatch: aws.client,
+          logs: aws.client,
+          fetchText: async () => {
+            await new Promise((resolve) => setTimeout(resolve, latency()));
+            return '----------------------------------------\n/var/log/eb-engine.log\n----------------------------------------\n[ERROR] container web-1 exited (1)\n';
+          },
           clock,
           reporter,
           signal: new AbortController().signal,
@@ -248,56 +312,72 @@ async function once({ rolloutMin, seed, goesRed = false }) {
       )
     ).outcome;
   } catch (error) {
-    outcome = `exit ${error.exitCode}: ${error.message}`;
+    outcome =
+      error.exitCode === 6 && /rolled back/.test(error.message)
+        ? 'exit 6, rolled back'
+        : `exit ${error.exitCode}: ${error.message}`;
+  }
+  function latency() {
+    return 80 + rnd() * 70;
   }
   const wallMs = performance.now() - wallStart;
   const simMs = clock.now() - clockStart;
-  const update = aws.calls.find((c) => c.name === 'UpdateEnvironment');
-  const waiting = aws.calls.filter((c) => c.at >= update.at);
-  const waitMin = (clock.now() - update.at) / 60_000;
-  // What EB takes plus the bake: the waits no client can shorten.
+  const updates = aws.calls.filter((c) => c.name === 'UpdateEnvironment');
+  const [update, rollback] = updates;
+  const failed = goesRed || failEvents;
+  // Inherent waits: EB processing and rolling out, and the bake.
   const inherent = aws.processingMs + rolloutMs + timings.bakeMs;
-  const { created, seen } = aws.processed();
-  const readyAt = update.at + rolloutMs;
-  // Polling lag: how late the end of each wait was seen (version processed; rollout done).
-  const lagS = (seen - (created + aws.processingMs) + (goesRed ? 0 : bakeSeen - readyAt)) / 1000;
+  // When the failure could be acted on: Red since the end of the rollout, past the grace; or
+  // the failure events, with the environment Ready again (at the end of the rollout).
+  const visibleAt = update.at + rolloutMs + (goesRed ? timings.healthGraceMs : 0);
+  const knownAt = times.find((t) => / failed\. Why:$/.test(t.line))?.at;
+  const shown = times.filter((t) => !t.line.startsWith('debug:'));
+  let silence = 0;
+  for (let i = 1; i < shown.length; i++) silence = Math.max(silence, shown[i].at - shown[i - 1].at);
+  if (process.env.BENCH_TRACE) {
+    const t0 = update.at;
+    const rows = [
+      ...times.map((t) => ({ at: t.at, text: t.line })),
+      ...aws.calls.map((c) => ({ at: c.at, text: `  [call] ${c.name}` })),
+    ].sort((a, b) => a.at - b.at);
+    for (const r of rows) console.error(`${((r.at - t0) / 1000).toFixed(1).padStart(7)} ${r.text}`);
+  }
   return {
     outcome,
-    lagS,
-    workS: goesRed ? undefined : (simMs - inherent) / 1000 - lagS,
     calls: aws.calls.length,
-    perMinute: waiting.length / waitMin,
-    busiest: busiestMinute(waiting),
+    busiest: busiestMinute(aws.calls),
     simMin: simMs / 60_000,
-    addedS: goesRed ? undefined : (simMs - inherent) / 1000,
+    addedS: failed ? undefined : (simMs - inherent) / 1000,
+    knownToRollbackS:
+      failed && rollback && knownAt !== undefined ? (rollback.at - knownAt) / 1000 : undefined,
+    visibleToRollbackS: failed && rollback ? (rollback.at - visibleAt) / 1000 : undefined,
+    silenceS: silence / 1000,
     cpuS: (wallMs - aws.busy()) / 1000,
-    byName: Object.entries(Object.groupBy(waiting, (c) => c.name))
-      .map(([k, v]) => `${k} ${v.length}`)
-      .join(', '),
   };
 }
 
+const only = process.env.BENCH_ONLY;
 const scenarios = [
   { label: 'healthy, 3 min rollout', rolloutMin: 3 },
-  { label: 'healthy, 8 min rollout', rolloutMin: 8 },
   { label: 'Red after 3 min -> rollback', rolloutMin: 3, goesRed: true },
-];
+  { label: 'failure events after 2 min -> rollback', rolloutMin: 2, failEvents: true },
+].filter((s) => !only || s.label.startsWith(only));
 console.log(
-  `Run ${new Date().toISOString()} · Node ${process.version} · ${RUNS} runs per scenario (medians) · simulated latency 80-150 ms per call · poll ${DEFAULT_TIMINGS.pollMs / 1000} s, bake ${DEFAULT_TIMINGS.bakeMs / 1000} s, health grace ${DEFAULT_TIMINGS.healthGraceMs / 1000} s\n`,
+  `Run ${new Date().toISOString()} · Node ${process.version} · ${RUNS} runs per scenario and build (medians) · simulated latency 80-150 ms per call · poll ${DEFAULT_TIMINGS.pollMs / 1000} s, bake ${DEFAULT_TIMINGS.bakeMs / 1000} s, health grace ${DEFAULT_TIMINGS.healthGraceMs / 1000} s\n`,
 );
 console.log(
-  '| scenario | outcome | simulated duration | AWS calls | calls/min while waiting (target <= 30) | busiest 60 s | time lsvc adds beyond the waits (target <= 5 s) | of which: calls in sequence + lsvc CPU | of which: polling lag | lsvc CPU alone |',
+  '| scenario | build | outcome | simulated duration | AWS calls | busiest 60 s (target <= 30) | longest silence in plain output (target <= 10 s) | failure known -> rollback update (target <= 5 s) | failure visible in AWS -> rollback update | time lsvc adds beyond the waits (target <= 5 s) | lsvc CPU |',
 );
-console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-const details = [];
+console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+const fmt = (v, unit = ' s', digits = 1) => (v === undefined ? 'n/a' : `${v.toFixed(digits)}${unit}`);
 for (const s of scenarios) {
-  const runs = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await once({ ...s, seed: 7 + i }));
-  const m = (key) => median(runs.map((r) => r[key]));
-  const added = runs[0].addedS === undefined ? 'n/a (failed on purpose)' : `${m('addedS').toFixed(1)} s`;
-  details.push(`- ${s.label}: calls after UpdateEnvironment: ${runs[0].byName}`);
-  console.log(
-    `| ${s.label} | ${runs[0].outcome} | ${m('simMin').toFixed(2)} min | ${m('calls')} | ${m('perMinute').toFixed(1)} | ${m('busiest')} | ${added} | ${runs[0].workS === undefined ? 'n/a' : `${m('workS').toFixed(1)} s`} | ${runs[0].workS === undefined ? 'n/a' : `${m('lagS').toFixed(1)} s`} | ${m('cpuS').toFixed(2)} s |`,
-  );
+  for (const build of builds) {
+    const runs = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await once(build.lib, { ...s, seed: 7 + i }));
+    const m = (key) => median(runs.map((r) => r[key]));
+    const worst = (key) => Math.max(...runs.map((r) => r[key] ?? 0));
+    console.log(
+      `| ${s.label} | ${build.name} | ${runs[0].outcome} | ${fmt(m('simMin'), ' min', 2)} | ${m('calls')} | ${m('busiest')} (worst ${worst('busiest')}) | ${fmt(m('silenceS'))} (worst ${fmt(worst('silenceS'))}) | ${fmt(m('knownToRollbackS'))} | ${fmt(m('visibleToRollbackS'))} | ${fmt(m('addedS'))} | ${fmt(m('cpuS'), ' s', 2)} |`,
+    );
+  }
 }
-console.log(`\n${details.join('\n')}`);

@@ -12,7 +12,9 @@ export default class Deploy extends BaseCommand<typeof Deploy> {
   static override summary = 'Deploy a version to an environment, health-gated, rolled back on failure.';
   static override description = `Builds and pushes the image when its tag is not in ECR yet, makes the Elastic Beanstalk source bundle (docker-compose.yml with web and worker from that image), uploads it, creates the application version, waits until the environment is Ready and updates it. While it rolls out you see Elastic Beanstalk's events and health changes.
 
-Success means: the environment is Ready, runs the new version, health is Green (Ok), and no alarm of the environment goes into ALARM during the bake (--bake). On failure (error events, health Red past a grace period, an alarm firing) lsvc prints the causes (environment and instance health, failure events, where the logs are) and rolls back to the version that ran before, unless --no-rollback.
+Success means: the environment is Ready, runs the new version, health is Green (Ok), and no alarm of the environment goes into ALARM during the bake (--bake). On failure (error events, health Red past the grace period --health-grace, an alarm firing) lsvc prints the causes (environment and instance health, failure events), the evidence (the last lines of the web and worker containers since the deploy started, the tail of the platform's deployment log) and rolls back to the version that ran before, within seconds, unless --no-rollback.
+
+While it waits a terminal shows a live line (phase, elapsed time, health, instances on the new version, the grace or bake countdown); plain output prints it at least every 10 seconds.
 
 The version is --version, or the git commit (12 characters; "-dirty" when the tree has uncommitted changes, which are then built). Environments with "confirm: true" in lsvc.yml ask first; --yes answers (required in CI).
 
@@ -52,6 +54,12 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
       default: '20m',
       helpValue: '<duration>',
     }),
+    'health-grace': Flags.string({
+      description:
+        'How long health may stay Red (Severe, Degraded; Yellow with basic health) before it counts as failed.',
+      default: '2m',
+      helpValue: '<duration>',
+    }),
     bake: Flags.string({
       description: 'How long the new version must stay healthy with no alarm firing.',
       default: '60s',
@@ -81,6 +89,7 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
       ...DEFAULT_TIMINGS,
       timeoutMs: parseDuration(this.flags.timeout, '--timeout'),
       bakeMs: parseDuration(this.flags.bake, '--bake'),
+      healthGraceMs: parseDuration(this.flags['health-grace'], '--health-grace'),
     };
     const aws = await loadAwsEnvironment(this.flags.env, this.flags);
     const state = await readGitState(dirname(aws.config.file));

@@ -30,6 +30,12 @@ Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 9 the
       default: '20m',
       helpValue: '<duration>',
     }),
+    'health-grace': Flags.string({
+      description:
+        'How long health may stay Red (Severe, Degraded; Yellow with basic health) before it counts as failed.',
+      default: '2m',
+      helpValue: '<duration>',
+    }),
     bake: Flags.string({
       description: 'How long it must stay healthy with no alarm firing.',
       default: '60s',
@@ -48,6 +54,7 @@ Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 9 the
       ...DEFAULT_TIMINGS,
       timeoutMs: parseDuration(this.flags.timeout, '--timeout'),
       bakeMs: parseDuration(this.flags.bake, '--bake'),
+      healthGraceMs: parseDuration(this.flags['health-grace'], '--health-grace'),
     };
     const aws = await loadAwsEnvironment(this.flags.env, this.flags);
     // One deploy, rollback or env set at a time on an environment (src/deploy/lock.ts).
@@ -87,6 +94,7 @@ Exit codes: 0 done (or already on that version); 6 it failed; 7 timed out; 9 the
           eb: clients.eb,
           cloudwatch: clients.cloudwatch,
           s3: clients.s3,
+          logs: clients.logs,
           clock: systemClock,
           reporter: commandReporter(this.ui, this.jsonEnabled()),
           signal: interrupt.signal,

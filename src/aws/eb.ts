@@ -14,6 +14,9 @@ import {
   type ElasticBeanstalkClient,
   type EnvironmentDescription,
   type EventDescription,
+  type EnvironmentInfoDescription,
+  RequestEnvironmentInfoCommand,
+  RetrieveEnvironmentInfoCommand,
   type SingleInstanceHealth,
   UpdateEnvironmentCommand,
 } from '@aws-sdk/client-elastic-beanstalk';
@@ -250,4 +253,26 @@ export async function updateEnvironmentVersion(
 
 export async function abortEnvironmentUpdate(eb: ElasticBeanstalkClient, environment: string): Promise<void> {
   await send('elasticbeanstalk', eb, new AbortEnvironmentUpdateCommand({ EnvironmentName: environment }));
+}
+
+/** Ask every instance for the tail of its logs (uploaded to S3 in the background). */
+export async function requestLogTail(eb: ElasticBeanstalkClient, environment: string): Promise<void> {
+  await send(
+    'elasticbeanstalk',
+    eb,
+    new RequestEnvironmentInfoCommand({ EnvironmentName: environment, InfoType: 'tail' }),
+  );
+}
+
+/** The tails instances have uploaded so far: each Message is a presigned S3 URL. */
+export async function retrieveLogTails(
+  eb: ElasticBeanstalkClient,
+  environment: string,
+): Promise<EnvironmentInfoDescription[]> {
+  const out = await send(
+    'elasticbeanstalk',
+    eb,
+    new RetrieveEnvironmentInfoCommand({ EnvironmentName: environment, InfoType: 'tail' }),
+  );
+  return out.EnvironmentInfo ?? [];
 }

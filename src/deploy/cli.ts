@@ -6,7 +6,8 @@ import { errorToJson, interruptSignal, toLsvcError } from '../errors.js';
 import { onInterrupt } from '../interrupt.js';
 import { runSteps } from '../progress.js';
 import type { Prompter } from '../prompt.js';
-import type { Ui } from '../ui.js';
+import { systemClock } from '../clock.js';
+import { isCI, type Ui } from '../ui.js';
 import { consoleReporter, type Reporter } from './report.js';
 import { type DeployResult, resultOf } from './result.js';
 
@@ -15,15 +16,19 @@ import { type DeployResult, resultOf } from './result.js';
  * call, change requests included, outlives `stop.deadline()` (the --timeout of the current wait).
  */
 export async function deployClients(target: AwsClientTarget, stop: CallStops = {}) {
-  const [{ ElasticBeanstalkClient }, { CloudWatchClient }, { ECRClient }] = await Promise.all([
-    import('@aws-sdk/client-elastic-beanstalk'),
-    import('@aws-sdk/client-cloudwatch'),
-    import('@aws-sdk/client-ecr'),
-  ]);
+  const [{ ElasticBeanstalkClient }, { CloudWatchClient }, { ECRClient }, { CloudWatchLogsClient }] =
+    await Promise.all([
+      import('@aws-sdk/client-elastic-beanstalk'),
+      import('@aws-sdk/client-cloudwatch'),
+      import('@aws-sdk/client-ecr'),
+      import('@aws-sdk/client-cloudwatch-logs'),
+    ]);
   return {
     eb: makeClient(ElasticBeanstalkClient, target, stop),
     cloudwatch: makeClient(CloudWatchClient, target, stop),
     ecr: makeClient(ECRClient, target, stop),
+    // The last container log lines of a failed deploy.
+    logs: makeClient(CloudWatchLogsClient, target, stop),
     s3: makeS3Client(target, process.env, stop),
   };
 }
@@ -36,9 +41,24 @@ export function interruptOnSigint(): { signal: AbortSignal; dispose: () => void 
   return onInterrupt();
 }
 
+/** The terminal's live line: stdout when it is a terminal outside CI (and not --json). */
+function liveLine(json: boolean) {
+  const out = process.stdout;
+  if (json || !out.isTTY || isCI(process.env)) return undefined;
+  return {
+    write: (text: string) => {
+      out.write(text);
+    },
+    columns: () => out.columns || 80,
+  };
+}
+
 export function commandReporter(ui: Ui, json: boolean): Reporter {
   return consoleReporter({
     ui,
+    clock: systemClock,
+    live: liveLine(json),
+    quiet: json,
     runStep: async (title, run) => {
       const results: { value: Awaited<ReturnType<typeof run>> }[] = [];
       await runSteps(

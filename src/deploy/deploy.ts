@@ -77,11 +77,21 @@ async function currentEnvironment(deps: RolloutDeps, t: TargetEnvironment, what:
 /** The same dependencies, their AWS calls capped per minute (one budget for all of them). */
 function withBudget<D extends RolloutDeps>(deps: D): D {
   const budget = new CallBudget(deps.clock);
+  budget.onWait = (waitedMs) => {
+    deps.reporter.progress({
+      phase: 'waiting for room in the AWS call budget (30 calls a minute)',
+      elapsedMs: waitedMs,
+      at: deps.clock.now(),
+      nextInMs: 1000,
+    });
+  };
   return {
     ...deps,
+    budget,
     eb: budgeted(deps.eb, budget),
     cloudwatch: budgeted(deps.cloudwatch, budget),
     s3: budgeted(deps.s3, budget),
+    ...(deps.logs ? { logs: budgeted(deps.logs, budget) } : {}),
   };
 }
 
@@ -185,6 +195,7 @@ async function deployRecorded(
     rollback: opts.rollback,
     detach: opts.detach,
     kind: 'deploy',
+    again: `lsvc deploy --env ${opts.envName} --version ${opts.version}`,
   };
   return rollOut(deps, request);
 }
@@ -323,6 +334,7 @@ async function rollbackWatched(given: RolloutDeps, opts: RollbackOptions): Promi
       rollback: true,
       detach: opts.detach,
       kind: 'rollback',
+      again: `lsvc rollback --env ${opts.envName} --to ${label}`,
     }),
   );
 }

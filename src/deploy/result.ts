@@ -1,4 +1,5 @@
 import type { LsvcError } from '../errors.js';
+import type { Evidence } from './evidence.js';
 import type { DeployEvent } from './report.js';
 
 /** unchanged: it already ran that version (rollback --to). aborted: Ctrl-C / SIGTERM aborted the update. */
@@ -17,6 +18,10 @@ export interface DeployResult {
   causes?: string[];
   /** The version it went back to after the failure (rolled-back). */
   rolledBackTo?: string | null;
+  /** What the environment runs after a failure or a timeout, as Elastic Beanstalk says. */
+  running?: string;
+  /** A failure's container log lines and platform deployment log tail. */
+  evidence?: Evidence;
 }
 
 // Which error carries which result: a WeakMap, so the errors stay plain LsvcErrors.

@@ -1,13 +1,15 @@
 // From "the version exists" to "the environment runs it, healthy": wait until Ready, update,
 // watch, and on failure explain why and roll back. Shared by `lsvc deploy` and `lsvc rollback`.
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { S3Client } from '@aws-sdk/client-s3';
 
-import { abortEnvironmentUpdate, environmentHealth, instancesHealth } from '../aws/eb.js';
+import { abortEnvironmentUpdate, environmentHealth, findEnvironment, instancesHealth } from '../aws/eb.js';
 import { errorName } from '../aws/errors.js';
 import { InterruptedError, type LsvcError, TimeoutError, UnhealthyError } from '../errors.js';
 import { firingAlarms } from './alarms.js';
 import { formatDuration } from '../duration.js';
 import { EventFeed } from './events.js';
+import { type Evidence, EvidenceCollector, formatEvidence } from './evidence.js';
 import { healthLabel, type HealthSnapshot } from './report.js';
 import type { DeployResult, Outcome } from './result.js';
 import { withResult } from './result.js';
@@ -28,6 +30,10 @@ export interface RolloutDeps extends WatchDeps {
   confirmAbort: () => Promise<boolean>;
   /** The process environment: who deploys, from which CI run (the release record). */
   env?: NodeJS.ProcessEnv;
+  /** CloudWatch Logs: the containers' last lines on a failure (none: they are not read). */
+  logs?: CloudWatchLogsClient | undefined;
+  /** GET a presigned URL (the platform log tail); tests serve it locally. */
+  fetchText?: ((url: string, timeoutMs: number) => Promise<string>) | undefined;
   /** Told each wait's deadline (clock ms): the command's clients cut calls still open then. */
   onDeadline?: (at: number) => void;
 }
@@ -51,15 +57,25 @@ export interface RolloutRequest extends EnvironmentRef {
   logGroupPrefix: string;
   /** 'deploy' or 'rollback': only changes the wording. */
   kind: 'deploy' | 'rollback';
+  /** The command that does this again, as given: lsvc deploy --env staging --version v2. */
+  again: string;
 }
 
 export async function rollOut(deps: RolloutDeps, req: RolloutRequest): Promise<DeployResult> {
+  try {
+    return await rollOutWatched(deps, req);
+  } finally {
+    deps.reporter.endProgress();
+  }
+}
+
+async function rollOutWatched(deps: RolloutDeps, req: RolloutRequest): Promise<DeployResult> {
   const { clock, reporter } = deps;
   const what = req.kind === 'deploy' ? 'Deploy' : 'Rollback';
   const ref = { application: req.application, environment: req.environment, envName: req.envName };
-  // Set once the update has started; the result's events come from it.
-  const live: { feed?: EventFeed } = {};
-  const result = (outcome: Outcome, causes?: string[]): DeployResult => ({
+  // Set once the update has started (the result's events) and once a failure is seen (evidence).
+  const live: { feed?: EventFeed; evidence?: Evidence } = {};
+  const result = (outcome: Outcome, causes?: string[], runs?: string): DeployResult => ({
     environment: req.environment,
     version: req.label,
     previousVersion: req.previousVersion ?? null,
@@ -68,9 +84,11 @@ export async function rollOut(deps: RolloutDeps, req: RolloutRequest): Promise<D
     events: live.feed?.events ?? [],
     ...(causes ? { causes } : {}),
     ...(outcome === 'rolled-back' ? { rolledBackTo: req.previousVersion ?? null } : {}),
+    ...(live.evidence ? { evidence: live.evidence } : {}),
+    ...(runs !== undefined ? { running: runs } : {}),
   });
-  const fail = <E extends LsvcError>(error: E, outcome: Outcome, causes?: string[]) =>
-    withResult(error, result(outcome, causes));
+  const fail = <E extends LsvcError>(error: E, outcome: Outcome, causes?: string[], runs?: string) =>
+    withResult(error, result(outcome, causes, runs));
   const watchHint = `Keep watching with "lsvc status --env ${req.envName} --watch".`;
 
   let deadline = clock.now() + req.timings.timeoutMs;
@@ -85,42 +103,36 @@ export async function rollOut(deps: RolloutDeps, req: RolloutRequest): Promise<D
     }
   }
 
-  const ready = await reporter.step(`Wait until ${req.environment} is Ready`, (note) =>
-    waitUntilReady(deps, ref, { deadline, pollMs: req.timings.pollMs, note }),
-  );
-  if (ready.kind === 'interrupted') {
-    throw fail(
-      new InterruptedError(`Interrupted before the update started: ${req.environment} was not changed.`),
-      'interrupted',
-    );
-  }
-  if (ready.kind === 'timeout') {
-    throw fail(
-      new TimeoutError(
-        `Timed out after ${formatDuration(req.timings.timeoutMs)}: ${req.environment} stayed busy (${ready.env?.Status ?? 'unknown'}); nothing was deployed.`,
-        { hint: `${watchHint} Then run "lsvc ${req.kind} --env ${req.envName}" again.` },
-      ),
-      'timeout',
-    );
-  }
+  // A step that did not get what it waited for fails (no success tick): the error is thrown in it.
+  const notChanged = `Interrupted before the update started: ${req.environment} was not changed.`;
+  await reporter.step(`Wait until ${req.environment} is Ready`, async (note) => {
+    const r = await waitUntilReady(deps, ref, { deadline, pollMs: req.timings.pollMs, note });
+    if (r.kind === 'interrupted') throw fail(new InterruptedError(notChanged), 'interrupted');
+    if (r.kind === 'timeout') {
+      throw fail(
+        new TimeoutError(
+          `Timed out after ${formatDuration(req.timings.timeoutMs)}: ${req.environment} stayed busy (${r.env?.Status ?? 'unknown'}); nothing was deployed.`,
+          { hint: `${watchHint} Then run "${req.again}" again.` },
+        ),
+        'timeout',
+      );
+    }
+    return r;
+  });
 
-  const started = await reporter.step(`Update ${req.environment} to ${req.label}`, (note) =>
-    startUpdate(deps, ref, req.label, { deadline, pollMs: req.timings.pollMs, note }),
-  );
-  if (started.kind === 'interrupted') {
-    throw fail(
-      new InterruptedError(`Interrupted before the update started: ${req.environment} was not changed.`),
-      'interrupted',
-    );
-  }
-  if (started.kind === 'timeout') {
-    throw fail(
-      new TimeoutError(`Timed out: ${req.environment} stayed busy; ${req.label} was not deployed.`, {
-        hint: watchHint,
-      }),
-      'timeout',
-    );
-  }
+  const started = await reporter.step(`Update ${req.environment} to ${req.label}`, async (note) => {
+    const r = await startUpdate(deps, ref, req.label, { deadline, pollMs: req.timings.pollMs, note });
+    if (r.kind === 'interrupted') throw fail(new InterruptedError(notChanged), 'interrupted');
+    if (r.kind === 'timeout') {
+      throw fail(
+        new TimeoutError(`Timed out: ${req.environment} stayed busy; ${req.label} was not deployed.`, {
+          hint: `${watchHint} Then run "${req.again}" again.`,
+        }),
+        'timeout',
+      );
+    }
+    return r;
+  });
   const feed = new EventFeed(deps.eb, req, new Date(started.startedAt - CLOCK_SKEW_MS), reporter);
   live.feed = feed;
 
@@ -131,7 +143,7 @@ export async function rollOut(deps: RolloutDeps, req: RolloutRequest): Promise<D
   }
 
   reporter.info(
-    `Rolling out ${req.label} (was ${req.previousVersion ?? 'nothing'}); waiting up to ${formatDuration(deadline - clock.now())}:`,
+    `Rolling out ${req.label} (was ${req.previousVersion ?? 'nothing'}); waiting up to ${formatDuration(deadline - clock.now())}, Red health tolerated for ${formatDuration(req.timings.healthGraceMs)}:`,
   );
   const watched = await watchRollout(deps, feed, {
     ...ref,
@@ -142,6 +154,7 @@ export async function rollOut(deps: RolloutDeps, req: RolloutRequest): Promise<D
     timings: req.timings,
     alarms: { prefix: req.alarmPrefix, firingAtStart },
   });
+  reporter.endProgress();
 
   if (watched.kind === 'healthy') {
     reporter.info(
@@ -162,35 +175,42 @@ export async function rollOut(deps: RolloutDeps, req: RolloutRequest): Promise<D
             `last seen: ${watched.env?.Status ?? 'unknown'}, ${healthLabel(watched.health)}, version ${watched.env?.VersionLabel ?? 'none'}`,
             ...causes.map((c) => `cause: ${c}`),
           ],
-          hint: `${watchHint} If it ends unhealthy: "lsvc rollback --env ${req.envName}".`,
+          hint: `${watchHint} If it ends unhealthy: "lsvc rollback --env ${req.envName}". To try again: "${req.again}".`,
         },
       ),
       'timeout',
       causes,
+      watched.env?.VersionLabel,
     );
   }
 
-  // Failed: say why, then roll back.
-  const causes = await explainFailure(deps, req, watched.reasons, feed);
+  // Failed. The platform's log tail is asked for now, before a rollback changes the instances;
+  // the causes are read at the same time, and the rollback starts right after (within seconds).
+  const evidence = new EvidenceCollector(deps, {
+    environment: req.environment,
+    logGroupPrefix: req.logGroupPrefix,
+    since: started.startedAt - CLOCK_SKEW_MS,
+  });
+  const [causes] = await Promise.all([
+    explainFailure(deps, req, watched.reasons, feed),
+    Promise.race([evidence.sent(), new Promise((resolve) => setTimeout(resolve, 3000).unref())]),
+  ]);
   reporter.failure(`${what} of ${req.label} to ${req.environment} failed. Why:`, causes);
+  const showEvidence = async () => {
+    const found = await evidence.collect();
+    live.evidence = found;
+    const lines = formatEvidence(found);
+    if (lines.length > 0) reporter.failure(`Evidence from ${req.label}:`, []);
+    for (const line of lines) reporter.info(line);
+  };
 
   const prev = req.previousVersion;
   if (!req.rollback) {
-    throw fail(
-      new UnhealthyError(
-        `${what} of ${req.label} to ${req.environment} failed; not rolled back (--no-rollback): it is left on ${watched.env?.VersionLabel ?? req.label}.`,
-        {
-          details: watched.reasons,
-          hint: prev
-            ? `Roll back with "lsvc rollback --env ${req.envName} --to ${prev}". Logs: "lsvc logs --env ${req.envName}".`
-            : `Logs: "lsvc logs --env ${req.envName}".`,
-        },
-      ),
-      'failed',
-      causes,
-    );
+    await showEvidence();
+    return notRolledBack(deps, req, { deadline, feed, causes, reasons: watched.reasons, fail });
   }
   if (!prev || prev === req.label) {
+    await showEvidence();
     throw fail(
       new UnhealthyError(
         `${what} of ${req.label} to ${req.environment} failed, and there is no earlier version to roll back to.`,
@@ -210,9 +230,12 @@ export async function rollOut(deps: RolloutDeps, req: RolloutRequest): Promise<D
     pollMs: req.timings.pollMs,
     detailMs: req.timings.detailMs,
     feed,
+    phase: `rolling back to ${prev}: waiting for the failed update to end`,
+    urgent: true,
   });
   if (settled.kind === 'interrupted') return interrupted(deps, req, feed, fail, prev);
   if (settled.kind === 'timeout') {
+    await showEvidence();
     throw fail(
       new TimeoutError(
         `${what} of ${req.label} failed, and ${req.environment} stayed busy: the rollback to ${prev} has not started.`,
@@ -223,6 +246,7 @@ export async function rollOut(deps: RolloutDeps, req: RolloutRequest): Promise<D
       ),
       'timeout',
       causes,
+      settled.env?.VersionLabel,
     );
   }
   let rollbackStart = clock.now();
@@ -235,6 +259,7 @@ export async function rollOut(deps: RolloutDeps, req: RolloutRequest): Promise<D
     const back = await startUpdate(deps, ref, prev, { deadline, pollMs: req.timings.pollMs });
     if (back.kind === 'interrupted') return interrupted(deps, req, feed, fail, prev);
     if (back.kind === 'timeout') {
+      await showEvidence();
       throw fail(
         new TimeoutError(`The rollback of ${req.environment} to ${prev} could not start in time.`, {
           hint: watchHint,
@@ -245,6 +270,7 @@ export async function rollOut(deps: RolloutDeps, req: RolloutRequest): Promise<D
     }
     rollbackStart = back.startedAt;
     updating = back.env.Status === 'Updating';
+    reporter.info(`Rollback update to ${prev} started.`);
   }
   const back = await watchRollout(deps, feed, {
     ...ref,
@@ -253,7 +279,12 @@ export async function rollOut(deps: RolloutDeps, req: RolloutRequest): Promise<D
     updating,
     deadline,
     timings: { ...req.timings, bakeMs: 0 },
+    phase: `rolling back to ${prev}`,
   });
+  reporter.endProgress();
+  // The evidence of v2's failure (the tail was taken before the rollback's update), read now
+  // that no decision waits on the call budget.
+  if (back.kind !== 'interrupted') await showEvidence();
   if (back.kind === 'healthy') {
     throw fail(
       new UnhealthyError(
@@ -265,6 +296,7 @@ export async function rollOut(deps: RolloutDeps, req: RolloutRequest): Promise<D
       ),
       'rolled-back',
       causes,
+      prev,
     );
   }
   if (back.kind === 'interrupted') return interrupted(deps, req, feed, fail, prev);
@@ -276,6 +308,7 @@ export async function rollOut(deps: RolloutDeps, req: RolloutRequest): Promise<D
       ),
       'timeout',
       causes,
+      back.env?.VersionLabel,
     );
   }
   const backReasons = back.reasons;
@@ -289,10 +322,50 @@ export async function rollOut(deps: RolloutDeps, req: RolloutRequest): Promise<D
     ),
     'failed',
     [...causes, ...backReasons.map((r) => `rollback: ${r}`)],
+    back.env?.VersionLabel,
   );
 }
 
-type Fail = <E extends LsvcError>(error: E, outcome: Outcome, causes?: string[]) => E;
+/**
+ * --no-rollback after a failure: say what runs, as Elastic Beanstalk says once the failed update
+ * has ended (it may have gone back to the old version by itself): never a second update.
+ */
+async function notRolledBack(
+  deps: RolloutDeps,
+  req: RolloutRequest,
+  at: { deadline: number; feed: EventFeed; causes: string[]; reasons: string[]; fail: Fail },
+): Promise<never> {
+  const what = req.kind === 'deploy' ? 'Deploy' : 'Rollback';
+  const prev = req.previousVersion;
+  const settled = await waitUntilReady(deps, req, {
+    deadline: at.deadline,
+    pollMs: req.timings.pollMs,
+    detailMs: req.timings.detailMs,
+    feed: at.feed,
+    phase: 'waiting for the failed update to end (--no-rollback)',
+  });
+  deps.reporter.endProgress();
+  const env =
+    settled.kind === 'interrupted'
+      ? await findEnvironment(deps.eb, req.application, req.environment).catch(() => undefined)
+      : settled.env;
+  const runs = env?.VersionLabel;
+  const busy = env && env.Status !== 'Ready' ? ` (still ${env.Status ?? 'busy'})` : '';
+  const head = `${what} of ${req.label} to ${req.environment} failed; not rolled back (--no-rollback)`;
+  const logs = `Logs: "lsvc logs --env ${req.envName}".`;
+  let message: string;
+  let hint: string;
+  if (runs !== undefined && runs === prev && runs !== req.label) {
+    message = `${head}: Elastic Beanstalk went back to ${prev} by itself; ${req.environment} runs ${prev}${busy}.`;
+    hint = `Fix the cause above, then deploy again. ${logs}`;
+  } else {
+    message = `${head}: ${req.environment} runs ${runs ?? 'no version'}${busy}.`;
+    hint = prev ? `Roll back with "lsvc rollback --env ${req.envName} --to ${prev}". ${logs}` : logs;
+  }
+  throw at.fail(new UnhealthyError(message, { details: at.reasons, hint }), 'failed', at.causes, runs);
+}
+
+type Fail = <E extends LsvcError>(error: E, outcome: Outcome, causes?: string[], runs?: string) => E;
 
 /** Ctrl-C while watching: abort the update (if the user agrees), wait for it to settle, exit 130. */
 async function interrupted(
@@ -357,7 +430,10 @@ async function interrupted(
   );
 }
 
-/** The trigger, then the environment's and each instance's health causes, failure events, logs. */
+/**
+ * The trigger, then the environment's and each instance's health causes (a cause the
+ * environment already gave, or another instance, is not repeated), failure events, logs.
+ */
 async function explainFailure(
   deps: RolloutDeps,
   req: RolloutRequest,
@@ -377,23 +453,34 @@ async function explainFailure(
     best(() => environmentHealth(deps.eb, req.environment)),
     best(() => instancesHealth(deps.eb, req.environment)),
   ]);
+  const shown = new Set<string>(reasons.flatMap((r) => [r, r.replace(/^.*?: /, '')]));
   if (envHealth) {
     const snapshot: HealthSnapshot = {
       color: envHealth.color,
       healthStatus: envHealth.healthStatus,
       causes: envHealth.causes,
     };
+    for (const c of snapshot.causes) shown.add(c);
     lines.push(
       `environment health ${healthLabel(snapshot)}${snapshot.causes.length ? `: ${snapshot.causes.join(' ')}` : ''}`,
     );
   }
+  // Instances with the same state and new causes are listed together.
+  const groups = new Map<string, { ids: string[]; head: string; causes: string[] }>();
   for (const i of instances ?? []) {
-    const causes = i.Causes ?? [];
-    if (causes.length === 0 && (i.HealthStatus === 'Ok' || !i.HealthStatus)) continue;
+    const all = i.Causes ?? [];
+    if (all.length === 0 && (i.HealthStatus === 'Ok' || !i.HealthStatus)) continue;
+    const causes = all.filter((c) => !shown.has(c));
     const version = i.Deployment?.VersionLabel ? `, version ${i.Deployment.VersionLabel}` : '';
-    lines.push(
-      `instance ${i.InstanceId ?? '?'} (${i.HealthStatus ?? i.Color ?? 'unknown'}${version})${causes.length ? `: ${causes.join(' ')}` : ''}`,
-    );
+    const head = `${i.HealthStatus ?? i.Color ?? 'unknown'}${version}`;
+    const key = `${head}|${causes.join('\n')}`;
+    const group = groups.get(key) ?? { ids: [], head, causes };
+    group.ids.push(i.InstanceId ?? '?');
+    groups.set(key, group);
+  }
+  for (const g of groups.values()) {
+    const who = g.ids.length === 1 ? `instance ${g.ids[0] ?? '?'}` : `instances ${g.ids.join(', ')}`;
+    lines.push(`${who} (${g.head})${g.causes.length ? `: ${g.causes.join(' ')}` : ''}`);
   }
   for (const e of feed.failures()) {
     const line = `event: ${e.message}`;

@@ -1,7 +1,8 @@
-// The polling loops of a rollout. Each pass makes a bounded number of calls (events +
-// environment, health causes only when health changed, alarms only during the bake), sleeps
-// pollMs (10 s by default: EB refreshes enhanced health about that often), and doubles the sleep
-// while AWS throttles. All waits go through the Clock and stop early on the abort signal.
+// The polling loops of a rollout. Each pass reads the environment (what decides), and the
+// details (events, health causes, instances, alarms) when they are due and the call budget has
+// room for them: a detail is skipped, never waited for. It sleeps pollMs (5 s), doubling the
+// sleep while AWS throttles, in one-second ticks that keep the live line (or a plain progress
+// line) going. All waits go through the Clock and stop early on the abort signal.
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
 
@@ -9,6 +10,7 @@ import {
   type EnvironmentDescription,
   environmentHealth,
   findEnvironment,
+  instancesHealth,
   isInvalidState,
   isThrottling,
   updateEnvironmentVersion,
@@ -16,10 +18,11 @@ import {
 import { DeadlineError } from '../aws/clients.js';
 import { ConfigError } from '../errors.js';
 import { type FiringAlarm, firingAlarms, newlyFiring } from './alarms.js';
+import type { CallBudget } from './budget.js';
 import type { Clock } from '../clock.js';
 import { formatDuration } from '../duration.js';
 import { type EventFeed, isFailureEvent } from './events.js';
-import { type HealthSnapshot, healthLabel, type Reporter } from './report.js';
+import { type HealthSnapshot, healthLabel, type Progress, type Reporter } from './report.js';
 
 export interface Timings {
   /** Between polls of the environment's status while waiting. */
@@ -57,7 +60,23 @@ export interface WatchDeps {
   reporter: Reporter;
   /** Aborted on Ctrl-C. */
   signal: AbortSignal;
+  /** The call budget the clients are wrapped in (deploy.ts): details are skipped when it is short. */
+  budget?: CallBudget | undefined;
 }
+
+/** Details kept back for the causes of a failure, read right after it is seen. */
+const KEEP_FOR_FAILURE = 4;
+
+/** Room for `n` detail calls now (always, without a budget). */
+const spare = (deps: WatchDeps, n = 1) => deps.budget?.spare(n, KEEP_FOR_FAILURE) ?? true;
+
+/**
+ * The last minute is nearly full (e.g. the burst of calls before the update): the environment
+ * is polled half as often for a while, so the events still get through.
+ */
+const crowded = (deps: WatchDeps) => !(deps.budget?.spare(2) ?? true);
+
+const TICK_MS = 1000;
 
 export interface EnvironmentRef {
   application: string;
@@ -73,9 +92,25 @@ export function missingEnvironment(ref: EnvironmentRef, envName: string): Config
   );
 }
 
-/** Sleep before the next poll: the usual interval, longer after throttling, never past the deadline. */
-async function pause(deps: WatchDeps, ms: number, deadline: number): Promise<void> {
-  await deps.clock.sleep(Math.max(0, Math.min(ms, deadline - deps.clock.now())), deps.signal);
+/**
+ * Sleep before the next poll: the usual interval, longer after throttling, never past the
+ * deadline; in ticks, each showing where the wait is (`show` gets the time to the next tick).
+ */
+async function pause(
+  deps: WatchDeps,
+  ms: number,
+  deadline: number,
+  show?: (nextInMs: number) => void,
+): Promise<void> {
+  const { clock } = deps;
+  const end = Math.min(clock.now() + Math.max(0, ms), deadline);
+  for (;;) {
+    const left = end - clock.now();
+    if (left <= 0 || deps.signal.aborted) return;
+    const tick = Math.min(TICK_MS, left);
+    show?.(tick);
+    await clock.sleep(tick, deps.signal);
+  }
 }
 
 /** A read cut by the first signal or by the deadline ends the wait as the loop's own checks would. */
@@ -91,7 +126,7 @@ export type ReadyOutcome =
 
 /**
  * Poll until the environment is Ready (other operations finished). Says so while it is busy.
- * With a feed, the events of the running operation are shown too.
+ * With a feed, the events of the running operation are shown too (when the budget has room).
  */
 export async function waitUntilReady(
   deps: WatchDeps,
@@ -101,24 +136,43 @@ export async function waitUntilReady(
     pollMs: number;
     /** How often the feed's events are fetched (default: every poll). */
     detailMs?: number;
-    note?: (line: string) => void;
+    note?: ((line: string) => void) | undefined;
     feed?: EventFeed;
+    /** What the progress line calls this wait. */
+    phase?: string;
+    /** Something waits on Ready (a rollback): poll every pollMs even when the minute is crowded. */
+    urgent?: boolean;
   },
 ): Promise<ReadyOutcome> {
+  const { clock, reporter } = deps;
   const note =
     opts.note ??
     ((line: string) => {
-      deps.reporter.info(line);
+      reporter.info(line);
     });
+  const start = clock.now();
   let delay = opts.pollMs;
   let lastStatus: string | undefined;
   let last: EnvironmentDescription | undefined;
   let lastEvents: number | undefined;
+  const show = (nextInMs: number) => {
+    reporter.progress(
+      {
+        phase: opts.phase ?? `waiting for ${ref.environment} to be Ready (${last?.Status ?? 'unknown'})`,
+        elapsedMs: clock.now() - start,
+        health: last ? snapshotOf(last) : undefined,
+        at: clock.now(),
+        nextInMs,
+      },
+      opts.note,
+    );
+  };
   for (;;) {
     if (deps.signal.aborted) return { kind: 'interrupted' };
     try {
-      const now = deps.clock.now();
-      if (opts.feed && due(lastEvents, now, opts.detailMs ?? 0)) {
+      const now = clock.now();
+      const eventsDue = opts.feed !== undefined && due(lastEvents, now, opts.detailMs ?? 0) && spare(deps);
+      if (opts.feed && eventsDue) {
         lastEvents = now;
         await opts.feed.poll();
       }
@@ -137,17 +191,17 @@ export async function waitUntilReady(
       }
       if (env.Status !== lastStatus) note(`environment is busy (${env.Status ?? 'unknown'}): waiting`);
       lastStatus = env.Status;
-      delay = opts.pollMs;
+      delay = !opts.urgent && crowded(deps) ? 2 * opts.pollMs : opts.pollMs;
     } catch (error) {
       const cut = cutShort(deps, error);
       if (cut === 'interrupted') return { kind: 'interrupted' };
       if (cut === 'timeout') return { kind: 'timeout', env: last };
       if (!isThrottling(error)) throw error;
       delay = Math.min(delay * 2, MAX_BACKOFF_MS);
-      deps.reporter.debug(`throttled by AWS: next poll in ${formatDuration(delay)}`);
+      reporter.debug(`throttled by AWS: next poll in ${formatDuration(delay)}`);
     }
-    if (deps.clock.now() >= opts.deadline) return { kind: 'timeout', env: last };
-    await pause(deps, delay, opts.deadline);
+    if (clock.now() >= opts.deadline) return { kind: 'timeout', env: last };
+    await pause(deps, delay, opts.deadline, show);
   }
 }
 
@@ -173,6 +227,7 @@ export async function startUpdate(
     } catch (error) {
       if (error instanceof DeadlineError) return { kind: 'timeout', env: undefined };
       if (isThrottling(error)) {
+        if (deps.clock.now() >= opts.deadline) return { kind: 'timeout', env: undefined };
         delay = Math.min(delay * 2, MAX_BACKOFF_MS);
         await pause(deps, delay, opts.deadline);
         continue;
@@ -200,32 +255,52 @@ export interface WatchRequest extends EnvironmentRef {
   deadline: number;
   timings: Timings;
   /** Check these alarms during the bake (undefined: no bake check, e.g. while rolling back). */
-  alarms?: { prefix: string; firingAtStart: Set<string> };
+  alarms?: { prefix: string; firingAtStart: Set<string> } | undefined;
+  /** What the progress line calls this wait (default: rolling out <label>). */
+  phase?: string;
 }
 
 function snapshotOf(env: EnvironmentDescription): HealthSnapshot {
   return { color: env.Health, healthStatus: env.HealthStatus, causes: [] };
 }
 
-const sameHealth = (a: HealthSnapshot | undefined, b: HealthSnapshot) =>
+/** A cause without the parts that change every poll ("running for 27 seconds"). */
+export function steadyCause(cause: string): string {
+  return cause
+    .replace(/\s*\(running for \d+ (?:seconds?|minutes?|hours?)\)/gi, '')
+    .replace(/\b\d+ (?:seconds?|minutes?|hours?) ago\b/gi, 'a while ago');
+}
+
+/** Same colour, status and causes, up to their counters: not worth a new health line. */
+export const sameHealth = (a: HealthSnapshot | undefined, b: HealthSnapshot) =>
   a !== undefined &&
   a.color === b.color &&
   a.healthStatus === b.healthStatus &&
-  a.causes.join('\n') === b.causes.join('\n');
+  a.causes.map(steadyCause).join('\n') === b.causes.map(steadyCause).join('\n');
 
-const isBad = (h: HealthSnapshot) =>
-  h.color === 'Red' || h.healthStatus === 'Severe' || h.healthStatus === 'Degraded';
+/**
+ * Unhealthy enough to start the grace period: Red, Severe, Degraded; and with basic health
+ * (no HealthStatus: enhanced health is off) Yellow too, the only warning basic health gives.
+ */
+export const isBad = (h: HealthSnapshot) =>
+  h.color === 'Red' ||
+  h.healthStatus === 'Severe' ||
+  h.healthStatus === 'Degraded' ||
+  (!h.healthStatus && h.color === 'Yellow');
 
-const isGood = (h: HealthSnapshot) => h.color === 'Green' && (!h.healthStatus || h.healthStatus === 'Ok');
+/** Healthy enough to pass the gate: Green, and Ok when enhanced health says more. */
+export const isGood = (h: HealthSnapshot) =>
+  h.color === 'Green' && (!h.healthStatus || h.healthStatus === 'Ok');
 
 /**
  * Watch a rollout until it succeeds (Ready, the new label, Green / Ok, then a bake with no new
  * alarm in ALARM), fails (an ERROR/FATAL event, Red past the grace period, an alarm, EB ending
  * on another version), times out, or Ctrl-C.
  *
- * Cadence: the environment every pollMs (5 s: the end of the rollout is seen quickly); events,
- * alarms and unchanged health causes every detailMs (10 s), and events at once when the
- * environment changes. About 20-25 calls a minute.
+ * Cadence: the environment every pollMs (5 s: the end of the rollout and a failure are seen
+ * quickly, and that call is never held back); events, alarms and unchanged health causes every
+ * detailMs (10 s), events at once when the environment changes, each only when the budget has
+ * room: each leaves the decisions their reserve and 4 calls for reading a failure's causes.
  */
 export async function watchRollout(
   deps: WatchDeps,
@@ -238,17 +313,38 @@ export async function watchRollout(
   let updating = req.updating;
   let env: EnvironmentDescription | undefined;
   let health: HealthSnapshot | undefined;
+  let instances: Progress['instances'];
+  /** Health changed but its causes could not be read yet. */
+  let stale = false;
   let badSince: number | undefined;
   let bakeStart: number | undefined;
   let lastEvents: number | undefined;
   let lastCauses: number | undefined;
   let lastAlarms: number | undefined;
   const failed = (reasons: string[]): WatchOutcome => ({ kind: 'failed', reasons, env });
+  const countdown = (): Progress['countdown'] => {
+    const now = clock.now();
+    if (bakeStart !== undefined && timings.bakeMs > 0)
+      return { what: 'bake', leftMs: bakeStart + timings.bakeMs - now };
+    if (badSince !== undefined) return { what: 'grace', leftMs: badSince + timings.healthGraceMs - now };
+    return undefined;
+  };
+  const show = (nextInMs: number) => {
+    reporter.progress({
+      phase: req.phase ?? `rolling out ${req.label}`,
+      elapsedMs: clock.now() - req.startedAt,
+      health,
+      instances,
+      countdown: countdown(),
+      at: clock.now(),
+      nextInMs,
+    });
+  };
   for (;;) {
     if (deps.signal.aborted) return { kind: 'interrupted', env };
     const now = clock.now();
     try {
-      const eventsDue = due(lastEvents, now, timings.detailMs);
+      const eventsDue = due(lastEvents, now, timings.detailMs) && spare(deps);
       const [found, fresh] = await Promise.all([
         findEnvironment(deps.eb, req.application, req.environment),
         eventsDue ? feed.poll() : Promise.resolve([]),
@@ -264,8 +360,9 @@ export async function watchRollout(
       if (env.Status === 'Updating' || env.Status === 'Launching') updating = true;
 
       // Something happened: show its events now rather than up to detailMs later.
-      const events = !eventsDue && changed ? await feed.poll() : fresh;
-      if (!eventsDue && changed) lastEvents = now;
+      const eventsNow = !eventsDue && changed && spare(deps);
+      const events = eventsNow ? await feed.poll() : fresh;
+      if (eventsNow) lastEvents = now;
       // Only this update's failures: not those of the one a rollback follows.
       const failures = events.filter(
         (e) => isFailureEvent(e) && Date.parse(e.date) >= req.startedAt - CLOCK_SKEW_MS,
@@ -275,12 +372,19 @@ export async function watchRollout(
       let next = snapshotOf(env);
       const healthChanged =
         health === undefined || health.color !== next.color || health.healthStatus !== next.healthStatus;
-      // Causes cost a call: on a change, and while health is not fine every detailMs (twice that
-      // while an operation runs and health only says so: Grey / Info).
+      // Causes (and which version each instance runs) cost two calls: on a change, and while
+      // health is not fine every detailMs (twice that while an operation runs and health only
+      // says so: Grey / Info).
       const causesEvery = isBad(next) || next.color === 'Yellow' ? timings.detailMs : 2 * timings.detailMs;
-      if (healthChanged || (!isGood(next) && due(lastCauses, now, causesEvery))) {
+      // A change of colour is worth the failure's reserve: its causes are the news.
+      const room = healthChanged || stale ? (deps.budget?.spare(2) ?? true) : spare(deps, 2);
+      if ((healthChanged || stale || (!isGood(next) && due(lastCauses, now, causesEvery))) && room) {
         lastCauses = now;
-        const detail = await environmentHealth(deps.eb, req.environment);
+        stale = false;
+        const [detail, list] = await Promise.all([
+          environmentHealth(deps.eb, req.environment),
+          instancesHealth(deps.eb, req.environment),
+        ]);
         if (detail) {
           next = {
             color: detail.color ?? next.color,
@@ -288,8 +392,20 @@ export async function watchRollout(
             causes: detail.causes,
           };
         }
-      } else if (health) {
+        if (list) {
+          instances = {
+            label: req.label,
+            total: list.length,
+            onLabel: list.filter((i) => i.Deployment?.VersionLabel === req.label).length,
+          };
+        }
+      } else if (health && !healthChanged) {
         next = { ...next, causes: health.causes };
+      } else {
+        // New colour, causes not read yet (no room in the budget): read them at the next pass
+        // with room; until then no causes or instance counts from before are shown as current.
+        stale = true;
+        instances = undefined;
       }
       if (!sameHealth(health, next)) reporter.health(next, health);
       health = next;
@@ -325,22 +441,28 @@ export async function watchRollout(
           }
         }
         const bakeOver = now - bakeStart >= timings.bakeMs;
-        // Alarms at the start of the bake, every detailMs, and always at its end.
+        // Alarms at the start of the bake, every detailMs (when the budget has room), and always
+        // at its end.
         if (req.alarms && (bakeOver || due(lastAlarms, now, timings.detailMs))) {
-          lastAlarms = now;
-          const firing = newlyFiring(
-            await firingAlarms(deps.cloudwatch, req.alarms.prefix),
-            req.startedAt,
-            req.alarms.firingAtStart,
-          );
-          if (firing.length > 0) return failed(firing.map(alarmReason));
+          // The last check decides the outcome: it is made even when the budget is short.
+          if (bakeOver || spare(deps)) {
+            lastAlarms = now;
+            const firing = newlyFiring(
+              await firingAlarms(deps.cloudwatch, req.alarms.prefix),
+              req.startedAt,
+              req.alarms.firingAtStart,
+            );
+            if (firing.length > 0) return failed(firing.map(alarmReason));
+            if (bakeOver) return { kind: 'healthy', env };
+          }
+        } else if (bakeOver) {
+          return { kind: 'healthy', env };
         }
-        if (bakeOver) return { kind: 'healthy', env };
       } else if (bakeStart !== undefined) {
         reporter.warn(`${req.environment} left Ready / Green during the bake: waiting for it to recover`);
         bakeStart = undefined;
       }
-      delay = timings.pollMs;
+      delay = crowded(deps) ? 2 * timings.pollMs : timings.pollMs;
     } catch (error) {
       const cut = cutShort(deps, error);
       if (cut === 'interrupted') return { kind: 'interrupted', env };
@@ -352,7 +474,7 @@ export async function watchRollout(
     if (clock.now() >= req.deadline) return { kind: 'timeout', env, health };
     // The bake ends on time, not up to a poll interval late.
     const untilBakeEnd = bakeStart === undefined ? delay : bakeStart + timings.bakeMs - clock.now();
-    await pause(deps, Math.max(0, Math.min(delay, untilBakeEnd)), req.deadline);
+    await pause(deps, untilBakeEnd > 0 ? Math.min(delay, untilBakeEnd) : delay, req.deadline, show);
   }
 }
 

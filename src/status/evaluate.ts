@@ -20,10 +20,10 @@ export function evaluate(s: EnvironmentStatus, read: EvaluateInputs): Environmen
     return { ...s, healthy: false, problems: [`not provisioned (run "lsvc provision --env ${s.name}")`] };
   }
   if (s.status !== 'Ready') problems.push(`environment is ${s.status ?? 'in an unknown state'}, not Ready`);
+  // Green on both paths; with enhanced health its status must agree (Ok, Info). Basic health
+  // (no HealthStatus) has only the colour: Yellow, Red and Grey all count against it.
   const healthOk =
-    s.healthStatus !== null
-      ? GOOD_HEALTH_STATUS.has(s.healthStatus) && s.health !== 'Red' && s.health !== 'Yellow'
-      : s.health === 'Green';
+    s.health === 'Green' && (s.healthStatus === null || GOOD_HEALTH_STATUS.has(s.healthStatus));
   if (!healthOk) {
     problems.push(`health is ${[s.health, s.healthStatus].filter(Boolean).join(' / ') || 'unknown'}`);
   }

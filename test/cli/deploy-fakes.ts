@@ -4,6 +4,7 @@
 // polls, as EB does), and application versions process in a few seconds. Tests override single
 // calls with rejectsOnce / resolvesOnce for throttling and "invalid state" sequences.
 import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   AbortEnvironmentUpdateCommand,
   type ApplicationVersionDescription,
@@ -18,6 +19,8 @@ import {
   type EnvironmentDescription,
   type EventDescription,
   type EventSeverity,
+  RequestEnvironmentInfoCommand,
+  RetrieveEnvironmentInfoCommand,
   type SingleInstanceHealth,
   UpdateEnvironmentCommand,
 } from '@aws-sdk/client-elastic-beanstalk';
@@ -115,7 +118,18 @@ export class FakeEb {
   readonly ebMock = mockClient(this.eb);
   readonly s3Mock = mockClient(this.s3);
   readonly cwMock = mockClient(this.cloudwatch);
-  readonly reporter = memoryReporter();
+  readonly logs = new CloudWatchLogsClient({ region: 'eu-west-1' });
+  readonly logsMock = mockClient(this.logs);
+  /** Lines of the containers' shared stdout/stderr log group ("web-1  | ...") at clock times. */
+  readonly containerLog: { at: number; message: string }[] = [];
+  /** Each instance's tail bundle (eb-engine.log and others), uploaded this long after a request. */
+  readonly tails = new Map<string, string>();
+  tailDelayMs = 6000;
+  /** Enhanced health reporting off: no HealthStatus, the health calls refused as EB does. */
+  basicHealth = false;
+  /** RequestEnvironmentInfo calls: clock time and the environment's label then. */
+  readonly tailRequests: { at: number; label: string | undefined }[] = [];
+  readonly reporter = memoryReporter(this.clock);
   readonly interrupt = new AbortController();
   readonly objects = new Map<string, { body: Buffer; metadata: Record<string, string> }>();
   readonly versions = new Map<
@@ -181,7 +195,7 @@ export class FakeEb {
       Status: this.state.status as never,
       VersionLabel: this.state.label,
       Health: this.state.health as never,
-      HealthStatus: this.state.healthStatus as never,
+      HealthStatus: this.basicHealth ? undefined : (this.state.healthStatus as never),
       AbortableOperationInProgress: this.state.status === 'Updating',
     };
   }
@@ -243,8 +257,14 @@ export class FakeEb {
         .filter((e) => !input.VersionLabel || e.VersionLabel === input.VersionLabel);
       return { Events: [...events].reverse() };
     });
+    const enhancedOff = () =>
+      Object.assign(new Error('Enhanced health reporting is not enabled for this environment.'), {
+        name: 'InvalidRequestException',
+        $metadata: { httpStatusCode: 400 },
+      });
     eb.on(DescribeEnvironmentHealthCommand).callsFake(() => {
       this.advance();
+      if (this.basicHealth) throw enhancedOff();
       return {
         EnvironmentName: NAMES.environment,
         Status: this.state.status,
@@ -255,7 +275,14 @@ export class FakeEb {
     });
     eb.on(DescribeInstancesHealthCommand).callsFake(() => {
       this.advance();
-      return { InstanceHealthList: this.state.instances };
+      if (this.basicHealth) throw enhancedOff();
+      // Each instance runs the environment's label unless the script says otherwise.
+      return {
+        InstanceHealthList: this.state.instances.map((i) => ({
+          ...i,
+          Deployment: i.Deployment ?? { VersionLabel: this.state.label },
+        })),
+      };
     });
     eb.on(UpdateEnvironmentCommand).callsFake((input: { VersionLabel?: string }) => {
       const label = input.VersionLabel ?? '';
@@ -337,7 +364,45 @@ export class FakeEb {
         return { ApplicationVersion: { ...v, readyAt: undefined, failAt: undefined } };
       },
     );
-    wireMemoryS3(this.s3Mock, this.objects);
+    eb.on(RequestEnvironmentInfoCommand).callsFake(() => {
+      this.tailRequests.push({ at: this.clock.now(), label: this.state.label });
+      return {};
+    });
+    eb.on(RetrieveEnvironmentInfoCommand).callsFake(() => {
+      const asked = this.tailRequests.at(-1)?.at;
+      const at = asked === undefined ? undefined : asked + this.tailDelayMs;
+      if (at === undefined || this.clock.now() < at) return { EnvironmentInfo: [] };
+      return {
+        EnvironmentInfo: [...this.tails.keys()].map((id) => ({
+          InfoType: 'tail',
+          Ec2InstanceId: id,
+          SampleTimestamp: new Date(at),
+          Message: `https://${BUCKET}.s3.amazonaws.com/tails/${id}?X-Amz-Signature=abc`,
+        })),
+      };
+    });
+    this.logsMock
+      .on(FilterLogEventsCommand)
+      .callsFake((input: { logGroupName?: string; startTime?: number; endTime?: number }) => {
+        this.log.push({ at: this.clock.now(), name: 'FilterLogEvents' });
+        const group = `${NAMES.logGroupPrefix}/var/log/eb-docker/containers/eb-current-app/stdouterr.log`;
+        if (input.logGroupName !== group) return { events: [] };
+        return {
+          events: this.containerLog
+            .filter(
+              (l) =>
+                l.at >= (input.startTime ?? 0) &&
+                l.at <= Math.min(input.endTime ?? Infinity, this.clock.now()),
+            )
+            .map((l, i) => ({
+              logStreamName: 'i-0a1',
+              timestamp: l.at,
+              message: l.message,
+              eventId: String(i),
+            })),
+        };
+      });
+    wireMemoryS3(this.s3Mock, this.objects, (name) => this.log.push({ at: this.clock.now(), name }));
     this.cwMock.on(DescribeAlarmsCommand).callsFake((input: { AlarmNamePrefix?: string }) => {
       const now = this.clock.now();
       this.log.push({ at: now, name: 'DescribeAlarms' });
@@ -379,6 +444,13 @@ export class FakeEb {
       signal: this.interrupt.signal,
       confirmAbort: async () => this.abortAnswer,
       publisher: this.publisher(),
+      logs: this.logs,
+      fetchText: async (url) => {
+        const id = /\/tails\/([^?]+)/.exec(url)?.[1] ?? '';
+        const text = this.tails.get(id);
+        if (text === undefined) throw new Error('HTTP 404');
+        return text;
+      },
       ...over,
     };
   }
@@ -388,7 +460,7 @@ export class FakeEb {
     return this.ebMock.calls().map((c) => (c.args[0] as object).constructor.name.replace(/Command$/, ''));
   }
 
-  /** The most AWS calls (EB, CloudWatch) in any 60 s of clock time. */
+  /** The most AWS calls (EB, CloudWatch, CloudWatch Logs, S3) in any 60 s of clock time. */
   busiestMinute(): number {
     let best = 0;
     for (let i = 0, j = 0; i < this.log.length; i++) {
@@ -396,6 +468,20 @@ export class FakeEb {
       best = Math.max(best, i - j + 1);
     }
     return best;
+  }
+
+  /** The longest time with no line shown (debug lines do not count), from the first line to the last. */
+  longestSilence(): number {
+    const times = this.reporter.times.filter((_, i) => !this.reporter.lines[i]?.startsWith('debug:'));
+    let worst = 0;
+    for (let i = 1; i < times.length; i++) worst = Math.max(worst, (times[i] ?? 0) - (times[i - 1] ?? 0));
+    return worst;
+  }
+
+  /** The clock time of the first line matching. */
+  lineAt(match: RegExp): number | undefined {
+    const i = this.reporter.lines.findIndex((l) => match.test(l));
+    return i < 0 ? undefined : this.reporter.times[i];
   }
 
   output(): string {
@@ -415,15 +501,17 @@ export type S3Objects = Map<string, { body: Buffer; metadata: Record<string, str
 /** S3 as a map of "<bucket>/<key>": Head, Get, Put and ListObjectsV2 (sorted keys, MaxKeys). */
 type S3Mock = ReturnType<typeof mockClient<ServiceInputTypes, ServiceOutputTypes, S3ClientResolvedConfig>>;
 
-export function wireMemoryS3(mock: S3Mock, objects: S3Objects): void {
+export function wireMemoryS3(mock: S3Mock, objects: S3Objects, onCall?: (name: string) => void): void {
   const missing = () =>
     Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } });
   mock.on(HeadObjectCommand).callsFake((input: { Bucket?: string; Key?: string }) => {
+    onCall?.('HeadObject');
     const o = objects.get(`${input.Bucket ?? ''}/${input.Key ?? ''}`);
     if (!o) throw missing();
     return { Metadata: o.metadata, ContentLength: o.body.length };
   });
   mock.on(GetObjectCommand).callsFake((input: { Bucket?: string; Key?: string }) => {
+    onCall?.('GetObject');
     const o = objects.get(`${input.Bucket ?? ''}/${input.Key ?? ''}`);
     if (!o) throw Object.assign(missing(), { name: 'NoSuchKey' });
     return { Body: { transformToString: async () => o.body.toString('utf8') }, Metadata: o.metadata };
@@ -437,6 +525,7 @@ export function wireMemoryS3(mock: S3Mock, objects: S3Objects): void {
         Body?: Buffer | string;
         Metadata?: Record<string, string>;
       }) => {
+        onCall?.('PutObject');
         objects.set(`${input.Bucket ?? ''}/${input.Key ?? ''}`, {
           body: Buffer.from(input.Body ?? ''),
           metadata: input.Metadata ?? {},
@@ -445,6 +534,7 @@ export function wireMemoryS3(mock: S3Mock, objects: S3Objects): void {
       },
     );
   mock.on(ListObjectsV2Command).callsFake((input: { Bucket?: string; Prefix?: string; MaxKeys?: number }) => {
+    onCall?.('ListObjectsV2');
     const start = `${input.Bucket ?? ''}/${input.Prefix ?? ''}`;
     const keys = [...objects.keys()]
       .filter((k) => k.startsWith(start))

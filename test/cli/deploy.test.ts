@@ -347,16 +347,37 @@ describe('lsvc deploy: failures', () => {
     expect((fake.updates[1]?.at ?? 0) - (fake.updates[0]?.at ?? 0)).toBeGreaterThanOrEqual(35_000);
   });
 
-  it('--no-rollback: no second UpdateEnvironment, exit 6 saying so', async () => {
+  it('--no-rollback, EB went back to the old version by itself: says so, no second UpdateEnvironment', async () => {
     const fake = new FakeEb();
-    fake.scripts.set('v2', failsToDeploy('v2'));
+    // EB shows v2 while it deploys, then ends the failed update on v1 again.
+    fake.scripts.set('v2', [
+      { at: 0, status: 'Updating', label: 'v2', health: 'Grey', healthStatus: 'Info' },
+      ...failsToDeploy('v2').slice(1, 2),
+      { ...failsToDeploy('v2')[2], at: 35_000, label: 'v1' },
+    ]);
     const err = await failure(deploy(fake.deps(), options({ rollback: false })));
     expect(err.exitCode).toBe(6);
     expect(err.message).toBe(
-      'Deploy of v2 to demo-staging failed; not rolled back (--no-rollback): it is left on v1.',
+      'Deploy of v2 to demo-staging failed; not rolled back (--no-rollback): Elastic Beanstalk went back to v1 by itself; demo-staging runs v1.',
+    );
+    expect(err.message).not.toContain('left on');
+    expect(err.hint).not.toContain('lsvc rollback');
+    expect(err.result).toMatchObject({ outcome: 'failed', running: 'v1' });
+    expect(updatedLabels(fake)).toEqual(['v2']);
+    // What runs was read once the failed update had ended (Ready at 35 s), not guessed.
+    const reads = fake.log.filter((c) => c.name === 'DescribeEnvironments');
+    expect((reads.at(-1)?.at ?? 0) - (fake.updates[0]?.at ?? 0)).toBeGreaterThanOrEqual(35_000);
+  });
+
+  it('--no-rollback, left on the new version: says it runs v2 and how to roll back', async () => {
+    const fake = new FakeEb();
+    fake.scripts.set('v2', goesRed('v2'));
+    const err = await failure(deploy(fake.deps(), options({ rollback: false })));
+    expect(err.message).toBe(
+      'Deploy of v2 to demo-staging failed; not rolled back (--no-rollback): demo-staging runs v2.',
     );
     expect(err.hint).toContain('lsvc rollback --env staging --to v1');
-    expect(err.result.outcome).toBe('failed');
+    expect(err.result.running).toBe('v2');
     expect(updatedLabels(fake)).toEqual(['v2']);
   });
 
