@@ -3,7 +3,10 @@ import { dirname } from 'node:path';
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../src/base-command.js';
-import { awsFlags, envFlag } from '../src/flags.js';
+import type { AwsEnvironment } from '../src/aws/environment.js';
+import type { Timings } from '../src/deploy/watch.js';
+import { awsFlags, envFlag, lockFlags } from '../src/flags.js';
+import type { GitCommit } from '../src/git.js';
 
 export default class Deploy extends BaseCommand<typeof Deploy> {
   static override summary = 'Deploy a version to an environment, health-gated, rolled back on failure.';
@@ -21,7 +24,11 @@ When the release adds migrations relative to the version running in the environm
 
 Ctrl-C while it rolls out offers to abort the update (AbortEnvironmentUpdate); SIGTERM, SIGHUP or no terminal abort it without asking. lsvc then says where the environment stands. A second signal exits at once.
 
-Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollback), Elastic Beanstalk rejected the bundle, or the new migrations are unsafe for the running version (the last two: the environment unchanged); 7 timed out (the update may still run: watch it with "lsvc status --env E --watch"); 5 AWS credentials, permissions or connectivity (unreachable, throttled); 4 image build or push; 3 not provisioned; 2 bad flags or unknown environment; 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP.`;
+One deploy, rollback or env set at a time per environment: lsvc takes the environment's deploy lock (the SSM parameter /lsvc/<service>/<env>/deploy-lock) first and removes it however the run ends. While another run holds it, deploy is refused at once, naming who holds it, since when and for which version. A lock left by a run that crashed expires (the deploy's --timeout and --bake plus 30 minutes, an hour at least) and is then taken over; --force-unlock removes it sooner (asked at a terminal; --yes without one).
+
+Before changing anything it reads the environment's settings and refuses one whose health gate is off: IgnoreHealthCheck=true, basic health reporting, or a load-balancer health check path other than the service's readiness route (healthCheckPath in lsvc.yml, /readyz). The error names the setting and the fix ("lsvc provision" restores them).
+
+Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollback), Elastic Beanstalk rejected the bundle, or the new migrations are unsafe for the running version (the last two: the environment unchanged); 7 timed out (the update may still run: watch it with "lsvc status --env E --watch"); 9 another deploy, rollback or env set holds the environment's lock; 5 AWS credentials, permissions or connectivity (unreachable, throttled); 4 image build or push; 3 not provisioned, or settings that defeat the health gate; 2 bad flags or unknown environment; 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP.`;
   static override examples = [
     { description: 'Deploy the current commit to staging', command: 'lsvc deploy --env staging' },
     {
@@ -33,6 +40,10 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
       command: 'lsvc deploy --env staging --detach',
     },
     { description: 'Machine-readable outcome', command: 'lsvc deploy --env staging --yes --json' },
+    {
+      description: 'Remove the lock a crashed run left, then deploy',
+      command: 'lsvc deploy --env staging --force-unlock',
+    },
   ];
   static override enableJsonFlag = true;
   static override flags = {
@@ -68,13 +79,14 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
       description:
         'Deploy without checking the new migrations against the running version (recorded in the release).',
     }),
+    ...lockFlags,
     ...awsFlags,
   };
 
   async run() {
     const { loadAwsEnvironment } = await import('../src/aws/environment.js');
     const { parseDuration } = await import('../src/duration.js');
-    const { releaseDescription, versionOf } = await import('../src/deploy/git-info.js');
+    const { versionOf } = await import('../src/deploy/git-info.js');
     const { readGitState } = await import('../src/git.js');
     const { DEFAULT_TIMINGS } = await import('../src/deploy/watch.js');
     const { LsvcError, UsageError } = await import('../src/errors.js');
@@ -105,6 +117,33 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
       else if (!(await this.prompter.confirm(question))) throw new LsvcError('Not deployed: you said no.');
     }
 
+    // One deploy, rollback or env set at a time on an environment (src/deploy/lock.ts).
+    const { lockTtl, underDeployLock } = await import('../src/deploy/lock-command.js');
+    return underDeployLock(
+      {
+        target: aws.target,
+        service: aws.config.service,
+        environment: this.flags.env,
+        command: 'deploy',
+        version,
+        ttlMs: lockTtl(timings.timeoutMs, timings.bakeMs),
+        forceUnlock: this.flags['force-unlock'],
+        yes: this.flags.yes,
+        prompter: this.prompter,
+        ui: this.ui,
+      },
+      async () => this.deployLocked(aws, version, fromGit ? git : undefined, timings),
+    );
+  }
+
+  private async deployLocked(
+    aws: AwsEnvironment,
+    version: string,
+    git: GitCommit | undefined,
+    timings: Timings,
+  ) {
+    const fromGit = git !== undefined;
+    const { releaseDescription } = await import('../src/deploy/git-info.js');
     const { abortConfirmation, commandReporter, deployClients, failureResult, interruptOnSigint } =
       await import('../src/deploy/cli.js');
     const { ecrPublisher } = await import('../src/deploy/image.js');
@@ -174,6 +213,7 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
         {
           names: aws.names,
           envName: this.flags.env,
+          readinessPath: aws.environment.healthCheckPath,
           version,
           description: releaseDescription(fromGit ? git : undefined, version),
           repositoryUri: repository.uri,

@@ -1,7 +1,9 @@
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../src/base-command.js';
-import { awsFlags, envFlag } from '../src/flags.js';
+import type { AwsEnvironment } from '../src/aws/environment.js';
+import type { Timings } from '../src/deploy/watch.js';
+import { awsFlags, envFlag, lockFlags } from '../src/flags.js';
 
 export default class Rollback extends BaseCommand<typeof Rollback> {
   static override summary = 'Go back to an earlier version: the deploy flow with an existing version.';
@@ -11,7 +13,9 @@ Without --to it picks the last version that deployed to this environment and pas
 
 Migrations are not rolled back. A version older than a contract migration (\`export const contract = true\`) that a later release applied would read what it dropped: such a rollback is refused (exit 6) with the contract migration and the newest version it is safe to go back to (from the migration heads in the release records). --force goes anyway after a confirmation (--yes without a terminal), and the record says so.
 
-Exit codes: 0 done (or already on that version); 6 it failed, or refused by the migration guard; 7 timed out; 5 AWS credentials, permissions or connectivity; 3 not provisioned; 2 unknown environment or version; 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP: the rollback's update is aborted as with deploy.`;
+Like deploy, it takes the environment's deploy lock (refused while another deploy, rollback or env set holds it; --force-unlock removes a stale one) and refuses an environment whose settings defeat the health gate.
+
+Exit codes: 0 done (or already on that version); 6 it failed, or refused by the migration guard; 7 timed out; 9 the environment is locked by another run; 5 AWS credentials, permissions or connectivity; 3 not provisioned, or settings that defeat the health gate; 2 unknown environment or version; 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP: the rollback's update is aborted as with deploy.`;
   static override examples = [
     { description: 'Back to the version before the current one', command: 'lsvc rollback --env production' },
     { description: 'To a given version', command: 'lsvc rollback --env production --to 3f9c2a1b7d4e' },
@@ -44,6 +48,7 @@ Exit codes: 0 done (or already on that version); 6 it failed, or refused by the 
       description:
         'Go back past a contract migration that already ran (asks first at a terminal; --yes without one). Recorded in the release.',
     }),
+    ...lockFlags,
     ...awsFlags,
   };
 
@@ -58,6 +63,26 @@ Exit codes: 0 done (or already on that version); 6 it failed, or refused by the 
       healthGraceMs: parseDuration(this.flags['health-grace'], '--health-grace'),
     };
     const aws = await loadAwsEnvironment(this.flags.env, this.flags);
+    // One deploy, rollback or env set at a time on an environment (src/deploy/lock.ts).
+    const { lockTtl, underDeployLock } = await import('../src/deploy/lock-command.js');
+    return underDeployLock(
+      {
+        target: aws.target,
+        service: aws.config.service,
+        environment: this.flags.env,
+        command: 'rollback',
+        version: this.flags.to ?? 'the last good version',
+        ttlMs: lockTtl(timings.timeoutMs, timings.bakeMs),
+        forceUnlock: this.flags['force-unlock'],
+        yes: this.flags.yes,
+        prompter: this.prompter,
+        ui: this.ui,
+      },
+      async () => this.rollbackLocked(aws, timings),
+    );
+  }
+
+  private async rollbackLocked(aws: AwsEnvironment, timings: Timings) {
     const { abortConfirmation, commandReporter, deployClients, failureResult, interruptOnSigint } =
       await import('../src/deploy/cli.js');
     const { rollback } = await import('../src/deploy/deploy.js');
@@ -88,6 +113,7 @@ Exit codes: 0 done (or already on that version); 6 it failed, or refused by the 
         {
           names: aws.names,
           envName: this.flags.env,
+          readinessPath: aws.environment.healthCheckPath,
           to: this.flags.to,
           detach: this.flags.detach,
           timings,

@@ -1,8 +1,9 @@
 // One error hierarchy for the whole CLI. The exit codes are part of the public contract (README):
 // 0 ok, 1 unexpected (or an AWS refusal, quoted), 2 usage, 3 configuration, 4 Docker/build/push,
 // 5 AWS credentials, permissions or connectivity (network, timeouts, throttling past the retries),
-// 6 unhealthy or rolled back, 7 timed out, 8 template commands not run (not trusted). Stopped by a
-// signal: 128 + its number, the shell convention (130 Ctrl-C / SIGINT, 143 SIGTERM, 129 SIGHUP).
+// 6 unhealthy or rolled back, 7 timed out, 8 template commands not run (not trusted), 9 the
+// environment is locked by another deploy, rollback or env set. Stopped by a signal: 128 + its
+// number, the shell convention (130 Ctrl-C / SIGINT, 143 SIGTERM, 129 SIGHUP).
 export const ExitCode = {
   Ok: 0,
   Unexpected: 1,
@@ -14,6 +15,8 @@ export const ExitCode = {
   Timeout: 7,
   /** lsvc upgrade merged, but the template's commands were listed, not run: nothing trusts it. */
   Untrusted: 8,
+  /** Another deploy, rollback or env set holds the environment's deploy lock. */
+  Locked: 9,
   Interrupted: 130,
   Hangup: 129,
   Terminated: 143,
@@ -62,6 +65,9 @@ export class UnhealthyError extends LsvcError {
 }
 export class TimeoutError extends LsvcError {
   override readonly exitCode: number = ExitCode.Timeout;
+}
+export class LockedError extends LsvcError {
+  override readonly exitCode: number = ExitCode.Locked;
 }
 export type InterruptSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
 

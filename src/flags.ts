@@ -42,3 +42,11 @@ export const envFlag = Flags.custom({
   description: 'Environment from lsvc.yml (e.g. staging, production).',
   helpValue: '<name>',
 });
+
+/** For commands that change an environment under its deploy lock (src/deploy/lock.ts). */
+export const lockFlags = {
+  'force-unlock': Flags.boolean({
+    description:
+      "Remove the environment's deploy lock first (left by a run that crashed): asks at a terminal, --yes without one.",
+  }),
+};

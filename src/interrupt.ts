@@ -16,7 +16,8 @@ export interface Interrupt {
 export function onInterrupt(): Interrupt {
   const controller = new AbortController();
   const handler = (signal: InterruptSignal) => {
-    if (controller.signal.aborted) process.exit(signalExitCode(signal));
+    // The second one: exit now, but run the cleanups first (the deploy lock, src/deploy/lock.ts).
+    if (controller.signal.aborted) void exitAfterCleanup(signalExitCode(signal));
     noteInterruptSignal(signal);
     controller.abort();
   };
@@ -58,4 +59,26 @@ export async function untilStopped<T>(work: (signal: AbortSignal) => Promise<T>)
   } finally {
     interrupt.dispose();
   }
+}
+
+// What must happen even when the process exits without unwinding (a second signal): the deploy
+// lock is removed, so the next run is not refused.
+const forcedExitCleanups = new Set<() => Promise<unknown>>();
+
+/** Register a cleanup for exitAfterCleanup; returns the function that unregisters it. */
+export function onForcedExit(cleanup: () => Promise<unknown>): () => void {
+  forcedExitCleanups.add(cleanup);
+  return () => {
+    forcedExitCleanups.delete(cleanup);
+  };
+}
+
+/** Run the registered cleanups (at most `capMs` in all), then exit with `code`. */
+export async function exitAfterCleanup(code: number, capMs = 3000): Promise<never> {
+  const cleanups = [...forcedExitCleanups].map(async (c) => c());
+  await Promise.race([
+    Promise.allSettled(cleanups),
+    new Promise((resolve) => setTimeout(resolve, capMs).unref()),
+  ]);
+  process.exit(code);
 }

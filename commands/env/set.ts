@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 
 import { BaseCommand } from '../../src/base-command.js';
-import { awsFlags, envFlag } from '../../src/flags.js';
+import { awsFlags, envFlag, lockFlags } from '../../src/flags.js';
 
 export default class EnvSet extends BaseCommand<typeof EnvSet> {
   static override summary = 'Set environment variables (or secrets) and wait until the environment is Ready.';
@@ -11,7 +11,9 @@ export default class EnvSet extends BaseCommand<typeof EnvSet> {
 
 Environments with "confirm: true" in lsvc.yml ask first (--yes answers).
 
-Exit code: 0; 2 for a bad name or argument, or an unknown --env; 3 when the environment is not provisioned; 5 for credentials, a denied call (named) or AWS unreachable; 6 the update failed; 7 timed out waiting (the update may still run); 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP (after the update was sent, it is aborted: the previous configuration stays).`;
+It takes the environment's deploy lock like deploy and rollback: refused at once while one of them (or another env set) runs there; --force-unlock removes a stale lock.
+
+Exit code: 0; 2 for a bad name or argument, or an unknown --env; 3 when the environment is not provisioned; 5 for credentials, a denied call (named) or AWS unreachable; 6 the update failed; 7 timed out waiting (the update may still run); 9 another run holds the environment's lock; 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP (after the update was sent, it is aborted: the previous configuration stays).`;
   static override examples = [
     { description: 'Plain values', command: 'lsvc env set --env staging LOG_LEVEL=debug FEATURE_X=true' },
     {
@@ -32,6 +34,7 @@ Exit code: 0; 2 for a bad name or argument, or an unknown --env; 3 when the envi
   static override flags = {
     env: envFlag({ required: true }),
     secret: Flags.boolean({ description: 'Store the values in Secrets Manager and map them.' }),
+    ...lockFlags,
     ...awsFlags,
   };
 
@@ -55,10 +58,26 @@ Exit code: 0; 2 for a bad name or argument, or an unknown --env; 3 when the envi
     }
     const { setVariables } = await import('../../src/envvars/apply.js');
     const { interruptible } = await import('../../src/interrupt.js');
-    const result = await interruptible(async (signal) =>
-      setVariables(await envDeps(aws, { json: false, signal }), envTarget(aws), assignments, {
-        secret: this.flags.secret,
-      }),
+    const { underDeployLock } = await import('../../src/deploy/lock-command.js');
+    const result = await underDeployLock(
+      {
+        target: aws.target,
+        service: aws.config.service,
+        environment: this.flags.env,
+        command: 'env set',
+        version: `variables ${assignments.map((a) => a.name).join(', ')}`,
+        ttlMs: 3_600_000,
+        forceUnlock: this.flags['force-unlock'],
+        yes: this.flags.yes,
+        prompter: this.prompter,
+        ui: this.ui,
+      },
+      async () =>
+        interruptible(async (signal) =>
+          setVariables(await envDeps(aws, { json: false, signal }), envTarget(aws), assignments, {
+            secret: this.flags.secret,
+          }),
+        ),
     );
     summarize(result, this.ui);
   }

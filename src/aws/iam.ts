@@ -664,9 +664,19 @@ export function lsvcPolicy({ scope, service, env, repository }: LsvcPolicyInput)
         Resource: [
           `arn:${p}:s3:::elasticbeanstalk-${r}-${a}`,
           `arn:${p}:s3:::elasticbeanstalk-${r}-${a}/${service}/*`,
+          `arn:${p}:s3:::elasticbeanstalk-${r}-${a}/lsvc/releases/${service}/*`,
         ],
       },
-      "Upload source bundles to Elastic Beanstalk's storage bucket (deploy).",
+      "Upload source bundles to Elastic Beanstalk's storage bucket (deploy), and the release records beside them.",
+    ],
+    [
+      {
+        Sid: 'DeployLock',
+        Effect: 'Allow',
+        Action: ['ssm:DeleteParameter', 'ssm:GetParameter', 'ssm:PutParameter'],
+        Resource: arn('ssm', `parameter/lsvc/${service}/${envPart}/deploy-lock`),
+      },
+      'The deploy lock (/lsvc/<service>/<env>/deploy-lock): one deploy, rollback or env set at a time.',
     ],
   ];
   statements.push(...pipelineStatements(scope, service));

@@ -15,6 +15,7 @@ import { newRelease, type ReleaseRecord } from '../releases/record.js';
 import { guardRollback } from '../migrations/release.js';
 import { lastGoodRelease, listReleaseRecords, type ReleaseStore } from '../releases/store.js';
 import { ensureApplicationVersion } from './app-version.js';
+import { guardHealthGate } from './guard.js';
 import { budgeted, CallBudget } from './budget.js';
 import { shaFromDescription } from './git-info.js';
 import type { ImagePublisher } from './image.js';
@@ -31,6 +32,8 @@ export interface TargetEnvironment {
   names: ResourceNames;
   /** The lsvc environment name (staging). */
   envName: string;
+  /** The service's readiness route: the load balancer must check it (src/deploy/guard.ts). */
+  readinessPath?: string | undefined;
 }
 
 export interface DeployOptions extends TargetEnvironment {
@@ -61,7 +64,7 @@ function baseRequest(t: TargetEnvironment, timings: Timings, commandStart: numbe
   };
 }
 
-async function currentEnvironment(deps: RolloutDeps, t: TargetEnvironment) {
+async function currentEnvironment(deps: RolloutDeps, t: TargetEnvironment, what: 'deploy' | 'rollback') {
   const env = await findEnvironment(deps.eb, t.names.application, t.names.environment);
   if (!env) {
     throw missingEnvironment(
@@ -69,6 +72,8 @@ async function currentEnvironment(deps: RolloutDeps, t: TargetEnvironment) {
       t.envName,
     );
   }
+  const where = { application: t.names.application, environment: t.names.environment, envName: t.envName };
+  await guardHealthGate(deps.eb, { ...where, readinessPath: t.readinessPath }, what);
   return env;
 }
 
@@ -123,7 +128,7 @@ async function deployWatched(given: DeployDeps, opts: DeployOptions): Promise<De
   const deps = withBudget(given);
   const { clock, reporter } = deps;
   const commandStart = clock.now();
-  const env = await currentEnvironment(deps, opts);
+  const env = await currentEnvironment(deps, opts, 'deploy');
   const previousVersion = env.VersionLabel;
   reporter.info(
     `Deploying ${opts.version} to ${opts.names.environment} (running ${previousVersion ?? 'no version yet'}).`,
@@ -249,7 +254,7 @@ async function rollbackWatched(given: RolloutDeps, opts: RollbackOptions): Promi
   const deps = withBudget(given);
   const { clock, reporter } = deps;
   const commandStart = clock.now();
-  const env = await currentEnvironment(deps, opts);
+  const env = await currentEnvironment(deps, opts, 'rollback');
   const current = env.VersionLabel;
   const versions = await describeVersions(deps.eb, opts.names.application);
   const store = releaseStore(deps, await recordsBucket(deps, versions));

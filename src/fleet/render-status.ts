@@ -39,7 +39,10 @@ function stateCell(r: FleetRow, part: 'database' | 'redis'): string {
 
 function deployCell(r: FleetRow, now: number): string {
   const d = r.lastDeploy;
-  return d ? `${d.outcome} ${formatAge(d.at, now)} ago` : '-';
+  if (!d) return '-';
+  // A failed release is not the version that runs (VERSION): name it.
+  const which = d.version && d.outcome !== 'deployed' ? ` ${d.version}` : '';
+  return `${d.outcome}${which} ${formatAge(d.at, now)} ago`;
 }
 
 /** Why an unhealthy row is: the read error, the first health cause, else the first problem. */

@@ -13,7 +13,7 @@ import type { StatusClients } from '../status/sources.js';
 import { errorMessage } from '../status/sources.js';
 import type { EnvironmentStatus } from '../status/types.js';
 import { didYouMean } from '../suggest.js';
-import { type LastDeploy, readLastDeploy } from './last-deploy.js';
+import { type LastDeploy, type LastDeployClients, readLastDeploy } from './last-deploy.js';
 import type { TemplateDrift, TemplateReader } from './templates.js';
 import { usableServices, type Workspace } from './workspace.js';
 
@@ -62,7 +62,8 @@ export interface FleetStatusOptions {
   templates: TemplateReader;
 }
 
-export type ClientsFor = (target: AwsClientTarget) => Promise<StatusClients>;
+/** Status clients, plus S3 and STS to read release records (without them: the events only). */
+export type ClientsFor = (target: AwsClientTarget) => Promise<StatusClients & Omit<LastDeployClients, 'eb'>>;
 
 const message = (error: unknown) => (error instanceof LsvcError ? error.message : errorMessage(error));
 
@@ -107,10 +108,12 @@ export async function collectFleetStatus(
                 ...(o.metricRange ? { metricRange: o.metricRange } : {}),
               }),
               readLastDeploy(
-                clients.eb,
+                clients,
                 {
                   application: planned.target.names.application,
                   environment: planned.target.names.environment,
+                  service: s.config.service,
+                  envName: environment,
                 },
                 o.now(),
               ).catch(() => null),

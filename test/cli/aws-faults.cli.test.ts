@@ -135,8 +135,9 @@ describe('a signal while a call hangs', () => {
 
 describe('a refused connection, throttling from the first call: exit 5, not a bug', () => {
   it.each([
-    [DEPLOY, 'ECR', 'ecr:DescribeRepositories'],
-    [['rollback', '--env', 'staging'], 'Elastic Beanstalk', 'elasticbeanstalk:DescribeEnvironments'],
+    // The deploy lock (SSM) is the first call of both.
+    [DEPLOY, 'SSM', 'ssm:PutParameter'],
+    [['rollback', '--env', 'staging'], 'SSM', 'ssm:PutParameter'],
   ])('%j against a closed port', async (args, service, action) => {
     const url = await closedPort();
     const r = await lsvc(args, awsEnv(url));
@@ -174,7 +175,7 @@ describe('a refused connection, throttling from the first call: exit 5, not a bu
   });
 
   it.each([
-    [DEPLOY, /^Error: AWS kept throttling ecr:DescribeRepositories in eu-west-1 after 2 attempts/],
+    [DEPLOY, /^Error: AWS kept throttling ssm:PutParameter in eu-west-1 after 2 attempts/],
     [
       ['status', '--env', 'staging'],
       /^Error: Could not read environment staging \(demo-staging\): AWS kept throttling elasticbeanstalk:DescribeEnvironments in eu-west-1 after 2 attempts \(Throttling\)\.$/,
@@ -229,6 +230,13 @@ describe('signals in the middle of an update: abort it, say where it stands, 128
     expect(r.stdout).toContain('SIGTERM received: aborting the update (nobody to ask).');
     // The release record says how it ended (written after the signal, on a call of its own).
     expect(fake?.releaseOutcomes()).toEqual(['v1 aborted']);
+    // The deploy lock was taken, and removed on the way out.
+    expect(fake?.calls.filter((c) => c.startsWith('ssm:'))).toEqual([
+      'ssm:PutParameter',
+      'ssm:GetParameter',
+      'ssm:DeleteParameter',
+    ]);
+    expect(fake?.parameters.size).toBe(0);
     expectError(r, /^Error: Deploy interrupted: the update was aborted; demo-staging runs v0\.$/);
     // The abort came after the update, and lsvc waited for EB to settle before it left.
     const calls = ebCalls();

@@ -87,8 +87,9 @@ describe('deploy, rollback, releases, bundle: bad input', () => {
   });
 
   it.each([
-    [['deploy', '--env', 'staging', '--version', 'v1'], 'ecr:DescribeRepositories'],
-    [['rollback', '--env', 'staging'], 'elasticbeanstalk:DescribeEnvironments'],
+    // The deploy lock is taken before anything else (src/deploy/lock.ts).
+    [['deploy', '--env', 'staging', '--version', 'v1'], 'ssm:PutParameter'],
+    [['rollback', '--env', 'staging'], 'ssm:PutParameter'],
     [['releases', '--env', 'staging'], 'elasticbeanstalk:DescribeEnvironments'],
     [['bundle', '--env', 'staging', '--version', 'v1', '--out', 'x.zip'], 'ecr:DescribeRepositories'],
   ])('%j without credentials: exit 5 naming the action', async (args, action) => {

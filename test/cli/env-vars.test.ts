@@ -17,6 +17,7 @@ import {
   RestoreSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import EnvList from '../../commands/env/list.js';
@@ -33,6 +34,8 @@ import { environment, named, NOW, runCommand, SERVICE, serviceDir } from './stat
 
 const eb = mockClient(ElasticBeanstalkClient);
 const sm = mockClient(SecretsManagerClient);
+// env set takes the deploy lock (src/deploy/lock.ts): a free one here.
+const ssm = mockClient(SSMClient);
 
 const ENV_NS = 'aws:elasticbeanstalk:application:environment';
 const SECRET_NS = 'aws:elasticbeanstalk:application:environmentsecrets';
@@ -111,6 +114,8 @@ const ebCalls = () => eb.calls().map((c) => c.args[0].constructor.name);
 beforeEach(() => {
   eb.reset();
   sm.reset();
+  ssm.reset();
+  ssm.on(PutParameterCommand).resolves({ Version: 1 });
   eb.on(DescribeEventsCommand).resolves({ Events: [] });
 });
 

@@ -15,6 +15,8 @@ import {
   ElastiCacheClient,
 } from '@aws-sdk/client-elasticache';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import FleetStatusCommand from '../../commands/fleet/status.js';
@@ -44,6 +46,9 @@ const eb = mockClient(ElasticBeanstalkClient);
 const cw = mockClient(CloudWatchClient);
 const rds = mockClient(RDSClient);
 const ec = mockClient(ElastiCacheClient);
+// The release records (S3, in the account's Elastic Beanstalk bucket): none unless a test adds some.
+const s3 = mockClient(S3Client);
+const sts = mockClient(STSClient);
 
 let fleet: FleetFixture;
 beforeAll(async () => {
@@ -109,7 +114,9 @@ function answers(over: { unreadable?: string[]; alarmIn?: string[]; throttleHeal
 }
 
 beforeEach(() => {
-  for (const m of [eb, cw, rds, ec]) m.reset();
+  for (const m of [eb, cw, rds, ec, s3, sts]) m.reset();
+  sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012' });
+  s3.on(ListObjectsV2Command).resolves({ Contents: [] });
 });
 
 async function collect(env?: string): Promise<{ fleet: FleetStatus; calls: number; throttled: number }> {
@@ -142,15 +149,63 @@ describe('collectFleetStatus', () => {
     ]);
     expect(f.healthy).toBe(true);
     expect(throttled).toBe(2);
-    // 6 environments x (3 EB describes + events + alarms + metrics + RDS + 2 ElastiCache) + 2 retries.
-    expect(calls).toBe(6 * 9 + 2);
+    // 6 environments x (3 EB describes + records list + events + alarms + metrics + RDS + 2 ElastiCache)
+    // + the account once (the records' bucket) + 2 retries.
+    expect(calls).toBe(6 * 10 + 1 + 2);
+    // No release records: the outcome is read from the events.
     expect(f.rows[0]?.lastDeploy).toMatchObject({ outcome: 'deployed', source: 'eb-events' });
+    expect(sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(1);
+    expect(s3.commandCalls(ListObjectsV2Command)[0]?.args[0].input).toMatchObject({
+      Bucket: 'elasticbeanstalk-eu-west-1-123456789012',
+      Prefix: 'lsvc/releases/billing-api/staging/',
+      MaxKeys: 1,
+    });
     // One set of clients for the one region and profile: one pool saw every call.
     expect(f.services.map((s) => [s.path, s.template?.version, s.template?.upgradeAvailable])).toEqual([
       ['billing-api', '1.0.0', false],
       ['orders', '1.0.0', false],
       ['platform/search', '1.0.0', false],
     ]);
+  });
+
+  it('the last deploy comes from the release record when there is one (outcome, version, who)', async () => {
+    answers({});
+    const key = 'lsvc/releases/orders/production/0001-x.json';
+    s3.on(ListObjectsV2Command, { Prefix: 'lsvc/releases/orders/production/' }).resolves({
+      Contents: [{ Key: key }],
+    });
+    const record = {
+      schema: 1,
+      id: 'x',
+      service: 'orders',
+      environment: 'production',
+      kind: 'deploy',
+      version: 'v13',
+      previousVersion: 'v12',
+      outcome: 'rolled-back',
+      startedAt: new Date(NOW - 50 * 60_000).toISOString(),
+      finishedAt: new Date(NOW - 40 * 60_000).toISOString(),
+      by: 'alice',
+      rolledBackTo: 'v12',
+    };
+    s3.on(GetObjectCommand, { Key: key }).resolves({
+      Body: { transformToString: async () => JSON.stringify(record) } as never,
+    });
+    const { fleet: f } = await collect('production');
+    const orders = f.rows.find((r) => r.service === 'orders');
+    expect(orders?.lastDeploy).toEqual({
+      outcome: 'rolled-back',
+      at: record.finishedAt,
+      message: 'deploy of v13 by alice',
+      source: 'release-record',
+      version: 'v13',
+      by: 'alice',
+    });
+    // The others have no record: their events say.
+    expect(f.rows.find((r) => r.service === 'billing-api')?.lastDeploy?.source).toBe('eb-events');
+    expect(screen(f)).toMatch(
+      /\norders +production +Green +a1b2c3d4e5f6 +2 h +rolled-back v13 40 min ago +ok/,
+    );
   });
 
   it('one unreadable environment keeps its error in its row; the others still read', async () => {

@@ -185,7 +185,19 @@ describe('lsvc iam-policy (built binary)', () => {
     );
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout)).toEqual(parts[1]);
-    const beyond = await runCli(['iam-policy', '--json', '--part', String(parts.length + 1)], { cwd });
+    const beyond = await runCli(
+      [
+        'iam-policy',
+        '--env',
+        'staging',
+        '--account',
+        '123456789012',
+        '--json',
+        '--part',
+        String(parts.length + 1),
+      ],
+      { cwd },
+    );
     expect(beyond.code).toBe(2);
     expect(beyond.stdout).toContain(`the policy has ${String(parts.length)} part(s)`);
   });

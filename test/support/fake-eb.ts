@@ -1,5 +1,6 @@
 // A small Elastic Beanstalk account over HTTP, for the built binary: one environment, its
 // application versions, the ECR repository (JSON protocol), the storage bucket (S3, path style),
+// SSM parameters (the deploy lock),
 // answering in the wire formats the SDK parses (EB's query protocol XML). An update stays in
 // progress until AbortEnvironmentUpdate (or `finishUpdate`), so a test can signal lsvc mid-rollout
 // and see what it asked for.
@@ -28,6 +29,8 @@ export interface FakeEb extends FakeAws {
   ebCalls(): string[];
   /** "<version> <outcome>" of the release records lsvc wrote to the bucket. */
   releaseOutcomes(): string[];
+  /** SSM parameters by name (the deploy lock: /lsvc/<service>/<env>/deploy-lock). */
+  parameters: Map<string, string>;
 }
 
 const NS = 'http://elasticbeanstalk.amazonaws.com/docs/2010-12-01/';
@@ -237,7 +240,28 @@ export async function startFakeEb(opts: {
     };
   };
 
+  const parameters = new Map<string, string>();
+  const ssmError = (type: string) => ({ status: 400, body: JSON.stringify({ __type: type, message: type }) });
+  const ssm = (req: AwsRequest): AwsResponse => {
+    const name = typeof req.json.Name === 'string' ? req.json.Name : '';
+    if (req.action === 'PutParameter') {
+      if (parameters.has(name) && req.json.Overwrite !== true) return ssmError('ParameterAlreadyExists');
+      parameters.set(name, typeof req.json.Value === 'string' ? req.json.Value : '');
+      return jsonAnswer({ Version: 1, Tier: 'Standard' });
+    }
+    const value = parameters.get(name);
+    if (value === undefined) return ssmError('ParameterNotFound');
+    if (req.action === 'GetParameter')
+      return jsonAnswer({ Parameter: { Name: name, Value: value, Version: 1 } });
+    if (req.action === 'DeleteParameter') {
+      parameters.delete(name);
+      return jsonAnswer({});
+    }
+    return ssmError('InvalidAction');
+  };
+
   const fake = await startFakeAws((req) => {
+    if (req.service === 'ssm') return ssm(req);
     if (req.service === 'elasticbeanstalk') return eb(req);
     if (req.service === 'ecr') return ecr(req);
     if (req.service === 's3') return s3(req);
@@ -246,6 +270,7 @@ export async function startFakeEb(opts: {
   return {
     ...fake,
     env,
+    parameters,
     updateStarted,
     finishUpdate: (version) => {
       env.status = 'Ready';

@@ -135,6 +135,8 @@ export function environmentOptions({
       'json-subset',
     ),
     opt('aws:elasticbeanstalk:command', 'DeploymentPolicy', e.deploymentPolicy, 'deployment policy'),
+    // A deploy is gated on health (lsvc deploy refuses an environment that ignores it: src/deploy/guard.ts).
+    opt('aws:elasticbeanstalk:command', 'IgnoreHealthCheck', 'false', 'health-gated deploys'),
     opt('aws:elasticbeanstalk:cloudwatch:logs', 'StreamLogs', 'true', 'log streaming'),
     opt('aws:elasticbeanstalk:cloudwatch:logs', 'DeleteOnTerminate', 'false', 'keep logs after terminate'),
     opt(
