@@ -84,20 +84,23 @@ export async function watchStatus<R extends { checkedAt: string } = StatusReport
   // A function, not the property: the signal changes during the awaits below.
   const stopped = () => o.signal.aborted;
   while (!stopped()) {
+    // A read that ends after the stop still counts: its health is the exit code, and piped
+    // output (a CI log) shows it if it changed. A terminal is not redrawn on the way out.
     const report = await o.read();
-    if (stopped()) break;
     last = report;
     const print = printOf(report);
     const seconds = Math.round(o.intervalMs / 1000);
     if (o.json) {
       if (print !== shown) o.write(`${JSON.stringify(report)}\n`);
     } else if (o.isTTY) {
+      if (stopped()) break;
       const footer = `Every ${seconds} s · updated ${report.checkedAt.slice(11, 19)} UTC · Ctrl-C to stop`;
       o.write(`${CLEAR}${[...o.render(report), '', footer].join('\n')}\n`);
     } else if (print !== shown) {
       o.write(`${shown ? '\n' : ''}--- ${report.checkedAt}\n${o.render(report).join('\n')}\n`);
     }
     shown = print;
+    if (stopped()) break;
     await o.clock.sleep(o.intervalMs, o.signal);
   }
   return last;

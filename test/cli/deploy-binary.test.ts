@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { removeDir, runCli, tempDir } from '../support/cli.js';
 import { type AwsRequest, type AwsResponse, type FakeAws, startFakeAws } from '../support/fake-aws.js';
+import { fakeSsmParameters } from '../support/fake-eb.js';
 
 const APP = 'demo-bin';
 const ENVIRONMENT = `${APP}-staging`;
@@ -44,8 +45,10 @@ function fakeEb(s: EbState, rolloutMs: number) {
       s.readyAt = undefined;
     }
   };
+  const ssm = fakeSsmParameters().answer; // the deploy lock
   return (req: AwsRequest): AwsResponse => {
     advance();
+    if (req.service === 'ssm') return ssm(req);
     if (req.service === 's3') {
       if (req.method === 'PUT') return { status: 200, body: '' };
       if (req.method === 'GET' && req.path.includes('list-type=2'))
@@ -66,6 +69,11 @@ function fakeEb(s: EbState, rolloutMs: number) {
       };
     }
     switch (req.action) {
+      case 'DescribeConfigurationSettings': // the health-gate guard: the defaults, gated
+        return xml(
+          req.action,
+          `<ConfigurationSettings><member><ApplicationName>${APP}</ApplicationName><EnvironmentName>${ENVIRONMENT}</EnvironmentName><OptionSettings></OptionSettings></member></ConfigurationSettings>`,
+        );
       case 'DescribeEnvironments':
         return xml(req.action, `<Environments><member>${environmentXml(s)}</member></Environments>`);
       case 'DescribeApplicationVersions':

@@ -62,6 +62,33 @@ function jsonAnswer(body: unknown): AwsResponse {
   return { headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(body) };
 }
 
+/** SSM Parameter Store as the deploy lock uses it: PutParameter (no overwrite), Get, Delete. */
+export function fakeSsmParameters(): {
+  answer: (req: AwsRequest) => AwsResponse;
+  parameters: Map<string, string>;
+} {
+  const parameters = new Map<string, string>();
+  const ssmError = (type: string) => ({ status: 400, body: JSON.stringify({ __type: type, message: type }) });
+  const answer = (req: AwsRequest): AwsResponse => {
+    const name = typeof req.json.Name === 'string' ? req.json.Name : '';
+    if (req.action === 'PutParameter') {
+      if (parameters.has(name) && req.json.Overwrite !== true) return ssmError('ParameterAlreadyExists');
+      parameters.set(name, typeof req.json.Value === 'string' ? req.json.Value : '');
+      return jsonAnswer({ Version: 1, Tier: 'Standard' });
+    }
+    const value = parameters.get(name);
+    if (value === undefined) return ssmError('ParameterNotFound');
+    if (req.action === 'GetParameter')
+      return jsonAnswer({ Parameter: { Name: name, Value: value, Version: 1 } });
+    if (req.action === 'DeleteParameter') {
+      parameters.delete(name);
+      return jsonAnswer({});
+    }
+    return ssmError('InvalidAction');
+  };
+  return { answer, parameters };
+}
+
 export async function startFakeEb(opts: {
   application: string;
   environment: string;
@@ -240,25 +267,7 @@ export async function startFakeEb(opts: {
     };
   };
 
-  const parameters = new Map<string, string>();
-  const ssmError = (type: string) => ({ status: 400, body: JSON.stringify({ __type: type, message: type }) });
-  const ssm = (req: AwsRequest): AwsResponse => {
-    const name = typeof req.json.Name === 'string' ? req.json.Name : '';
-    if (req.action === 'PutParameter') {
-      if (parameters.has(name) && req.json.Overwrite !== true) return ssmError('ParameterAlreadyExists');
-      parameters.set(name, typeof req.json.Value === 'string' ? req.json.Value : '');
-      return jsonAnswer({ Version: 1, Tier: 'Standard' });
-    }
-    const value = parameters.get(name);
-    if (value === undefined) return ssmError('ParameterNotFound');
-    if (req.action === 'GetParameter')
-      return jsonAnswer({ Parameter: { Name: name, Value: value, Version: 1 } });
-    if (req.action === 'DeleteParameter') {
-      parameters.delete(name);
-      return jsonAnswer({});
-    }
-    return ssmError('InvalidAction');
-  };
+  const { answer: ssm, parameters } = fakeSsmParameters();
 
   const fake = await startFakeAws((req) => {
     if (req.service === 'ssm') return ssm(req);
