@@ -4,7 +4,7 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { S3Client } from '@aws-sdk/client-s3';
 
 import { abortEnvironmentUpdate, environmentHealth, findEnvironment, instancesHealth } from '../aws/eb.js';
-import { errorName } from '../aws/errors.js';
+import { AwsCallError, errorName } from '../aws/errors.js';
 import { InterruptedError, type LsvcError, TimeoutError, UnhealthyError } from '../errors.js';
 import { firingAlarms } from './alarms.js';
 import { formatDuration } from '../duration.js';
@@ -153,6 +153,20 @@ async function rollOutWatched(deps: RolloutDeps, req: RolloutRequest): Promise<D
     deadline,
     timings: req.timings,
     alarms: { prefix: req.alarmPrefix, firingAtStart },
+  }).catch((error: unknown) => {
+    // AWS out of reach after the update started: lsvc lost sight of it, the update goes on.
+    if (error instanceof AwsCallError && (error.kind === 'connectivity' || error.kind === 'throttling')) {
+      reporter.endProgress();
+      throw fail(
+        new AwsCallError(
+          error.kind,
+          `${error.message} The update of ${req.environment} to ${req.label} had started and may still be running.`,
+          { hint: `${error.hint ?? ''} ${watchHint}`.trim(), cause: error },
+        ),
+        'interrupted',
+      );
+    }
+    throw error;
   });
   reporter.endProgress();
 

@@ -95,4 +95,22 @@ describe('a read cut short during the rollout', () => {
     expect(err.message).toMatch(/^Deploy interrupted: the update was aborted; demo-staging runs /);
     expect(resultOf(err)?.outcome).toBe('aborted');
   });
+
+  it('by AWS going out of reach after the update started: exit 5, says the update may still run', async () => {
+    const fake = new FakeEb();
+    const deps = onFirstEvent(fake, () => {
+      fake.onceThen('DescribeEnvironments', () => {
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+      });
+    });
+    const err = await failure(deploy(deps, options));
+    expect(err.exitCode).toBe(5);
+    expect(err.message).toMatch(/connection refused/);
+    expect(err.message).toMatch(/The update of demo-staging to v2 had started and may still be running\.$/);
+    expect(err.hint).toContain('lsvc status --env staging --watch');
+    expect(err.message).not.toMatch(/bug/i);
+    expect(resultOf(err)?.outcome).toBe('interrupted');
+    expect(recordedOutcomes(fake.objects)).toEqual(['v2 interrupted']);
+    expect(fake.ebMock.commandCalls(AbortEnvironmentUpdateCommand)).toHaveLength(0);
+  });
 });
