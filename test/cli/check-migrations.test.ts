@@ -1,42 +1,19 @@
 // lsvc check migrations --against: the fixture service at v1 (test/fixtures/migrations/v1,
 // committed and tagged in a temp repository) and each v2-* variant copied over it. Real git,
 // real parsers; the last part runs the built binary.
-import { execFileSync } from 'node:child_process';
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 
 import { ExitCode, UsageError } from '../../src/errors.js';
 import { checkMigrations, type MigrationsReport } from '../../src/migrations/check.js';
 import { readMigration } from '../../src/migrations/read-migration.js';
-import { FIXTURES, isolatedGitEnv, removeDir, runCli, tempDir } from '../support/cli.js';
+import { FIXTURES, runCli, tempDir } from '../support/cli.js';
+import { gitSuite } from '../support/git-suite.js';
 
 const FIXTURE = join(FIXTURES, 'migrations');
-const cleanup: string[] = [];
-let gitEnv: NodeJS.ProcessEnv;
-const saved = new Map<string, string | undefined>();
-
-beforeAll(async () => {
-  gitEnv = await isolatedGitEnv();
-  cleanup.push(gitEnv.HOME ?? '');
-  // checkMigrations runs git with process.env: keep the user's own config out of it.
-  for (const key of Object.keys(gitEnv)) saved.set(key, process.env[key]);
-  Object.assign(process.env, gitEnv);
-});
-afterAll(async () => {
-  for (const [key, value] of saved) {
-    if (value === undefined) Reflect.deleteProperty(process.env, key);
-    else process.env[key] = value;
-  }
-  await Promise.all(cleanup.map(removeDir));
-});
-
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=Ada', '-c', 'user.email=ada@example.com', ...args], {
-    cwd,
-    env: { ...process.env, ...gitEnv },
-  }).toString();
+const { cleanup, env: gitEnv, git } = gitSuite();
 
 interface Release {
   variant: string;
@@ -304,7 +281,7 @@ describe('check migrations: reading one file', () => {
 
 describe('lsvc check migrations (built binary)', () => {
   const cli = (dir: string, ...args: string[]) =>
-    runCli(['check', 'migrations', ...args], { cwd: dir, env: gitEnv });
+    runCli(['check', 'migrations', ...args], { cwd: dir, env: gitEnv() });
 
   it('exits 6 on an unsafe release with file:line and the recipe, and 0 on a contract in time', async () => {
     const unsafe = await cli(await release({ variant: 'v2-drop-column' }), '--against', 'v1');

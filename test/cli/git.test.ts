@@ -1,39 +1,14 @@
 // readGitState against real repositories in temp folders (and a fake exec for a missing git).
-import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 
 import { readGitState, withoutCredentials } from '../../src/git.js';
-import { isolatedGitEnv, removeDir, tempDir } from '../support/cli.js';
+import { tempDir } from '../support/cli.js';
+import { gitSuite } from '../support/git-suite.js';
 
-const cleanup: string[] = [];
-let gitEnv: NodeJS.ProcessEnv;
-const saved = new Map<string, string | undefined>();
-
-beforeAll(async () => {
-  gitEnv = await isolatedGitEnv();
-  cleanup.push(gitEnv.HOME ?? '');
-  // readGitState runs git with process.env: keep the user's own config out of it.
-  for (const key of Object.keys(gitEnv)) saved.set(key, process.env[key]);
-  Object.assign(process.env, gitEnv);
-});
-afterAll(async () => {
-  for (const [key, value] of saved) {
-    if (value === undefined) Reflect.deleteProperty(process.env, key);
-    else process.env[key] = value;
-  }
-  await Promise.all(cleanup.map(removeDir));
-});
-
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=Ada', '-c', 'user.email=ada@example.com', ...args], {
-    cwd,
-    env: { ...process.env, ...gitEnv },
-  })
-    .toString()
-    .trim();
+const { cleanup, git } = gitSuite();
 
 async function repo(files: Record<string, string> = { 'a.txt': 'a\n' }): Promise<string> {
   const dir = await tempDir('lsvc-git-');

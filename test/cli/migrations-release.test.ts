@@ -1,46 +1,22 @@
 // The migrations in the release flow: what a release record says about its migrations, the
 // rollback guard (in-memory EB and S3 of deploy-fakes.ts), `check migrations --env`'s running
 // commit, and the deploy's own check (real git over the fixture service of check-migrations).
-import { execFileSync } from 'node:child_process';
 import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { UpdateEnvironmentCommand } from '@aws-sdk/client-elastic-beanstalk';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 
 import { deploy, type DeployOptions, rollback, type RollbackOptions } from '../../src/deploy/deploy.js';
 import { ExitCode } from '../../src/errors.js';
 import { checkBeforeDeploy, checkoutMigrations, runningCommit } from '../../src/migrations/release.js';
 import { finished, newRelease, type ReleaseRecord } from '../../src/releases/record.js';
-import { FIXTURES, isolatedGitEnv, removeDir, tempDir } from '../support/cli.js';
+import { FIXTURES, tempDir } from '../support/cli.js';
+import { gitSuite } from '../support/git-suite.js';
 import { BUCKET, ENV, FakeEb, NAMES, REPOSITORY_URI, SERVICE, TIMINGS } from './deploy-fakes.js';
 
 const FIXTURE = join(FIXTURES, 'migrations');
-const cleanup: string[] = [];
-let gitEnv: NodeJS.ProcessEnv;
-const saved = new Map<string, string | undefined>();
-
-beforeAll(async () => {
-  gitEnv = await isolatedGitEnv();
-  cleanup.push(gitEnv.HOME ?? '');
-  for (const key of Object.keys(gitEnv)) saved.set(key, process.env[key]);
-  Object.assign(process.env, gitEnv);
-});
-afterAll(async () => {
-  for (const [key, value] of saved) {
-    if (value === undefined) Reflect.deleteProperty(process.env, key);
-    else process.env[key] = value;
-  }
-  await Promise.all(cleanup.map(removeDir));
-});
-
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=Ada', '-c', 'user.email=ada@example.com', ...args], {
-    cwd,
-    env: { ...process.env, ...gitEnv },
-  })
-    .toString()
-    .trim();
+const { cleanup, git } = gitSuite();
 
 /** The fixture service at v1 (committed), with `variant` committed on top. */
 async function checkout(variant?: string): Promise<{ dir: string; v1: string }> {
