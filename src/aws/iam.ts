@@ -257,6 +257,7 @@ export function lsvcPolicy({ scope, service, env, repository }: LsvcPolicyInput)
         Sid: 'ReadEverywhere',
         Effect: 'Allow',
         Action: [
+          'cloudwatch:DescribeAlarmHistory',
           'cloudwatch:DescribeAlarms',
           'cloudwatch:GetMetricData',
           'ec2:DescribeAccountAttributes',
