@@ -7,7 +7,8 @@ import { awsFlags } from '../src/flags.js';
 import { FLEET_REFRESH_SECONDS } from '../src/fleet/status.js';
 
 export default class Dashboard extends BaseCommand<typeof Dashboard> {
-  static override summary = 'The fleet (or this service) on a local web page: health, charts, deploys, alarms.';
+  static override summary =
+    'The fleet (or this service) on a local web page: health, charts, deploys, alarms.';
   static override description = `Serves a read-only page on 127.0.0.1 (a free port unless --port), under a random token in the URL (any request without it gets 403). The page shows the lsvc fleet status table (service x environment: version, health, alarms, last deploy, template drift) and, for the environment you pick, requests/min, 5xx %, p99 latency, CPU and queue backlog over 1 h / 24 h / 7 d with the deploys and rollbacks marked, and its alarm history. It updates itself (server-sent events) every --interval seconds while a page is open.
 
 In a workspace (lsvc-fleet.yml, or services one or two levels below) it shows every service; inside one service, that one. AWS is read by this process with your credentials; the page gets the data only. Ctrl-C (or SIGTERM) stops it and frees the port.
@@ -17,10 +18,18 @@ In a workspace (lsvc-fleet.yml, or services one or two levels below) it shows ev
 Exit codes: 0 stopped by Ctrl-C/SIGTERM; 2 a bad --port or an --env no service has, or the port is taken; 3 no service found or an invalid lsvc.yml / lsvc-fleet.yml.`;
   static override examples = [
     { description: 'Serve and open a browser', command: 'lsvc dashboard --open' },
-    { description: 'Production only, on a fixed port', command: 'lsvc dashboard --env production --port 8420' },
+    {
+      description: 'Production only, on a fixed port',
+      command: 'lsvc dashboard --env production --port 8420',
+    },
   ];
   static override flags = {
-    port: Flags.integer({ description: 'Port on 127.0.0.1 (default: a free one).', min: 1, max: 65535, helpValue: '<n>' }),
+    port: Flags.integer({
+      description: 'Port on 127.0.0.1 (default: a free one).',
+      min: 1,
+      max: 65535,
+      helpValue: '<n>',
+    }),
     open: Flags.boolean({ description: 'Open the page in the default browser.' }),
     env: Flags.string({
       char: 'e',

@@ -129,7 +129,19 @@ export async function readEnvironmentDetail(
   const [metrics, markers, alarmHistory] = await Promise.all([
     part('metrics', () => readMetrics(clients.cloudwatch, where, metricRange), null),
     part('deploys', () => readMarkers(clients, where, metricRange.start), []),
-    part('alarm history', () => readAlarmHistory(clients.cloudwatch, where.alarms, metricRange.start, now), []),
+    part(
+      'alarm history',
+      () => readAlarmHistory(clients.cloudwatch, where.alarms, metricRange.start, now),
+      [],
+    ),
   ]);
-  return { service: where.service, environment: where.envName, range, metrics, markers, alarmHistory, errors };
+  return {
+    service: where.service,
+    environment: where.envName,
+    range,
+    metrics,
+    markers,
+    alarmHistory,
+    errors,
+  };
 }

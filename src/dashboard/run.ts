@@ -75,7 +75,8 @@ export async function serveDashboard(o: DashboardRun, started: (d: Dashboard) =>
   await untilStopped(async (signal) => {
     try {
       await started(dashboard);
-      if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      if (!signal.aborted)
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
     } finally {
       await dashboard.close();
     }

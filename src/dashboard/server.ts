@@ -61,8 +61,7 @@ export interface Dashboard {
   close: () => Promise<void>;
 }
 
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function page(title: string): string {
   return `<!doctype html>
@@ -72,6 +71,7 @@ function page(title: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <meta name="color-scheme" content="light dark">
+<link rel="icon" href="data:,">
 <title>lsvc dashboard · ${escapeHtml(title)}</title>
 <link rel="stylesheet" href="app.css">
 <script type="module" src="app.js"></script>
@@ -103,7 +103,11 @@ async function readAssets(dir: string): Promise<Record<string, { body: Buffer; t
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer) {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'content-type': type,
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 const json = (res: ServerResponse, status: number, value: unknown) =>
@@ -175,7 +179,9 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'EADDRINUSE'
-          ? new UsageError(`Port ${o.port} on ${HOST} is in use.`, { hint: 'Pick another --port, or leave it out for a free one.' })
+          ? new UsageError(`Port ${o.port} on ${HOST} is in use.`, {
+              hint: 'Pick another --port, or leave it out for a free one.',
+            })
           : error,
       ),
     );

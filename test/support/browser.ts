@@ -37,7 +37,9 @@ function launch(): Promise<Browser> {
 }
 
 /** The file's browser (launched once); a fresh context (cookies, storage, viewport) per call. */
-export async function newBrowserContext(o: { width?: number; height?: number } = {}): Promise<BrowserContext> {
+export async function newBrowserContext(
+  o: { width?: number; height?: number } = {},
+): Promise<BrowserContext> {
   launched ??= launch();
   const browser = await launched;
   return browser.newContext({ viewport: { width: o.width ?? 1280, height: o.height ?? 900 } });

@@ -63,7 +63,9 @@ function rowCells(row: FleetRow, template: string): (HTMLTableCellElement | null
     el(
       'td',
       { class: firing.length ? 'alarm' : '' },
-      firing.length ? `${firing.length} in ALARM: ${firing.map((a) => a.name).join(', ')}` : `${s?.alarms.length ?? 0} OK`,
+      firing.length
+        ? `${firing.length} in ALARM: ${firing.map((a) => a.name).join(', ')}`
+        : `${s?.alarms.length ?? 0} OK`,
     ),
     el('td', {}, deploy ? `${deploy.outcome} · ${time(deploy.at)}` : '—'),
     el('td', {}, template),
@@ -91,8 +93,9 @@ function renderFleet(f: FleetStatus) {
   const body = el('tbody');
   for (const row of f.rows) {
     const t = templates.get(row.path);
-    const template = t ? (t.upgradeAvailable && t.latest ? `${t.version} → ${t.latest}` : t.version) : "—";
-    const selected = state.selected?.service === row.service && state.selected.environment === row.environment;
+    const template = t ? (t.upgradeAvailable && t.latest ? `${t.version} → ${t.latest}` : t.version) : '—';
+    const selected =
+      state.selected?.service === row.service && state.selected.environment === row.environment;
     const tr = el('tr', {
       tabindex: '0',
       'data-service': row.service,
@@ -101,7 +104,7 @@ function renderFleet(f: FleetStatus) {
       class: row.error ? 'unread' : '',
     });
     tr.append(el('th', { scope: 'row' }, row.service), el('td', {}, row.environment));
-    if (row.error && !row.status) {
+    if (row.read === 'failed') {
       tr.append(el('td', { colspan: '5', class: 'error', role: 'status' }, `Could not read: ${row.error}`));
     } else {
       for (const c of rowCells(row, template)) if (c) tr.append(c);
@@ -123,9 +126,14 @@ function renderFleet(f: FleetStatus) {
     body.append(tr);
   }
   table.append(body);
-  const help = el('p', { id: 'fleet-help', class: 'help' }, 'Enter or click a row for its charts; arrow keys move between rows.');
-  $('fleet').replaceChildren(help, table);
-  $('updated').textContent = `Updated ${time(f.checkedAt)} · ${f.healthy ? 'all healthy' : 'not all healthy'}`;
+  const help = el(
+    'p',
+    { id: 'fleet-help', class: 'help' },
+    'Enter or click a row for its charts; arrow keys move between rows.',
+  );
+  $('fleet').replaceChildren(help, el('div', { class: 'scroll' }, table));
+  $('updated').textContent =
+    `Updated ${time(f.checkedAt)} · ${f.healthy ? 'all healthy' : 'not all healthy'}`;
 }
 
 // ---- charts ------------------------------------------------------------------------------------
@@ -150,7 +158,8 @@ function pointsTable(s: MetricSeries): HTMLElement {
   const body = el('tbody');
   s.timestamps.forEach((t, i) => {
     const v = s.values[i];
-    if (v !== null && v !== undefined) body.append(el('tr', {}, el('td', {}, time(t)), el('td', {}, String(v))));
+    if (v !== null && v !== undefined)
+      body.append(el('tr', {}, el('td', {}, time(t)), el('td', {}, String(v))));
   });
   return el(
     'details',
@@ -159,7 +168,16 @@ function pointsTable(s: MetricSeries): HTMLElement {
     el(
       'table',
       { class: 'points' },
-      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Time'), el('th', { scope: 'col' }, `${s.label} (${s.unit})`))),
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          el('th', { scope: 'col' }, 'Time'),
+          el('th', { scope: 'col' }, `${s.label} (${s.unit})`),
+        ),
+      ),
       body,
     ),
   );
@@ -187,7 +205,7 @@ function placeMarkers(u: uPlot, markers: Marker[]) {
   }
 }
 
-function chart(s: MetricSeries, markers: Marker[], range: RangeKey, width: number): HTMLElement {
+function chart(s: MetricSeries, markers: Marker[], range: RangeKey, into: HTMLElement): void {
   const label = summary(s, markers, range);
   const figure = el('figure', {
     class: 'chart',
@@ -198,10 +216,21 @@ function chart(s: MetricSeries, markers: Marker[], range: RangeKey, width: numbe
     'data-markers': String(markers.length),
   });
   const plot = el('div', { role: 'img', 'aria-label': label });
-  figure.append(el('figcaption', {}, `${s.label} (${s.unit}) · latest ${s.latest ?? '—'}`), plot, pointsTable(s));
+  figure.append(
+    el('figcaption', {}, `${s.label} (${s.unit}) · latest ${s.latest ?? '—'}`),
+    plot,
+    pointsTable(s),
+  );
+  // In the grid first: the plot takes the width of its column.
+  into.append(figure);
+  const width = Math.max(240, figure.clientWidth);
   const xs = s.timestamps.map((t) => Date.parse(t) / 1000);
   const colour = cssVar(SERIES_COLOUR[s.key] ?? '--c-blue');
-  const axis = { stroke: cssVar('--fg-muted'), grid: { stroke: cssVar('--grid'), width: 1 }, ticks: { stroke: cssVar('--grid') } };
+  const axis = {
+    stroke: cssVar('--fg-muted'),
+    grid: { stroke: cssVar('--grid'), width: 1 },
+    ticks: { stroke: cssVar('--grid') },
+  };
   const u = new uPlot(
     {
       width,
@@ -237,7 +266,6 @@ function chart(s: MetricSeries, markers: Marker[], range: RangeKey, width: numbe
     plot,
   );
   state.charts.push(u);
-  return figure;
 }
 
 function rangePicker(): HTMLElement {
@@ -258,7 +286,6 @@ function renderDetail(d: EnvironmentDetail) {
   for (const c of state.charts) c.destroy();
   state.charts = [];
   const body = $('detail-body');
-  const width = Math.max(280, Math.min(body.clientWidth - 8, 900));
   const parts: HTMLElement[] = [rangePicker()];
   for (const e of d.errors) parts.push(el('p', { class: 'error', role: 'status' }, `Could not read ${e}`));
   const charts = el('div', { class: 'charts' });
@@ -269,24 +296,32 @@ function renderDetail(d: EnvironmentDetail) {
       el(
         'ul',
         { class: 'markers' },
-        ...d.markers.map((m) => el('li', {}, `${time(m.at)} · ${m.kind} of ${m.version} by ${m.by}: ${m.outcome}`)),
+        ...d.markers.map((m) =>
+          el('li', {}, `${time(m.at)} · ${m.kind} of ${m.version} by ${m.by}: ${m.outcome}`),
+        ),
       ),
     );
   }
-  const history = el('table', { class: 'alarm-history' }, el('caption', {}, `Alarm history, ${RANGE_WORDS[d.range]}`));
+  const history = el(
+    'table',
+    { class: 'alarm-history' },
+    el('caption', {}, `Alarm history, ${RANGE_WORDS[d.range]}`),
+  );
   history.append(
     el('thead', {}, el('tr', {}, ...['Time', 'Alarm', 'Change'].map((h) => el('th', { scope: 'col' }, h)))),
     el(
       'tbody',
       {},
       ...(d.alarmHistory.length
-        ? d.alarmHistory.map((h) => el('tr', {}, el('td', {}, time(h.at)), el('td', {}, h.alarm), el('td', {}, h.summary)))
+        ? d.alarmHistory.map((h) =>
+            el('tr', {}, el('td', {}, time(h.at)), el('td', {}, h.alarm), el('td', {}, h.summary)),
+          )
         : [el('tr', {}, el('td', { colspan: '3' }, 'No alarm changed state.'))]),
     ),
   );
   parts.push(history);
   body.replaceChildren(...parts);
-  for (const s of d.metrics?.series ?? []) charts.append(chart(s, d.markers, d.range, width));
+  for (const s of d.metrics?.series ?? []) chart(s, d.markers, d.range, charts);
   if (!d.metrics) charts.append(el('p', {}, 'No metrics.'));
 }
 
@@ -311,14 +346,23 @@ async function loadDetail() {
     if (asked === detailAsked) renderDetail(d);
   } catch (error) {
     if (asked === detailAsked)
-      $('detail-body').replaceChildren(el('p', { class: 'error', role: 'status' }, `Could not read: ${String(error instanceof Error ? error.message : error)}`));
+      $('detail-body').replaceChildren(
+        el(
+          'p',
+          { class: 'error', role: 'status' },
+          `Could not read: ${String(error instanceof Error ? error.message : error)}`,
+        ),
+      );
   }
 }
 
 function select(service: string, environment: string) {
   state.selected = { service, environment };
   for (const tr of document.querySelectorAll<HTMLElement>('tr[data-service]'))
-    tr.setAttribute('aria-selected', String(tr.dataset.service === service && tr.dataset.environment === environment));
+    tr.setAttribute(
+      'aria-selected',
+      String(tr.dataset.service === service && tr.dataset.environment === environment),
+    );
   void loadDetail();
 }
 
@@ -336,7 +380,13 @@ async function start() {
   try {
     showFleet(await getJson<FleetStatus>('api/fleet'), true);
   } catch (error) {
-    $('fleet').replaceChildren(el('p', { class: 'error', role: 'status' }, `Could not read the fleet: ${String(error instanceof Error ? error.message : error)}`));
+    $('fleet').replaceChildren(
+      el(
+        'p',
+        { class: 'error', role: 'status' },
+        `Could not read the fleet: ${String(error instanceof Error ? error.message : error)}`,
+      ),
+    );
   }
   const events = new EventSource('events');
   events.addEventListener('fleet', (e) => {
