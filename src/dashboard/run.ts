@@ -76,7 +76,9 @@ export async function serveDashboard(o: DashboardRun, started: (d: Dashboard) =>
     try {
       await started(dashboard);
       if (!signal.aborted)
-        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        await new Promise((resolve) => {
+          signal.addEventListener('abort', resolve, { once: true });
+        });
     } finally {
       await dashboard.close();
     }

@@ -110,8 +110,9 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
   });
   res.end(body);
 }
-const json = (res: ServerResponse, status: number, value: unknown) =>
+const json = (res: ServerResponse, status: number, value: unknown) => {
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
+};
 
 export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const assets = await readAssets(o.assetsDir);
@@ -143,15 +144,28 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       return;
     }
     const asset = assets[path];
-    if (path === '' || path === 'index.html') return send(res, 200, 'text/html; charset=utf-8', html);
-    if (asset) return send(res, 200, asset.type, asset.body);
-    if (path === 'api/fleet') return json(res, 200, await o.source.fleet());
+    if (path === '' || path === 'index.html') {
+      send(res, 200, 'text/html; charset=utf-8', html);
+      return;
+    }
+    if (asset) {
+      send(res, 200, asset.type, asset.body);
+      return;
+    }
+    if (path === 'api/fleet') {
+      json(res, 200, await o.source.fleet());
+      return;
+    }
     if (path === 'api/detail') {
       const service = url.searchParams.get('service') ?? '';
       const env = url.searchParams.get('env') ?? '';
       const range = url.searchParams.get('range');
-      if (!isRangeKey(range)) return json(res, 400, { error: 'range must be 1h, 24h or 7d' });
-      return json(res, 200, await o.source.detail(service, env, range));
+      if (!isRangeKey(range)) {
+        json(res, 400, { error: 'range must be 1h, 24h or 7d' });
+        return;
+      }
+      json(res, 200, await o.source.detail(service, env, range));
+      return;
     }
     if (path === 'events') {
       res.writeHead(200, {
@@ -176,16 +190,18 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
+    server.once('error', (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'EADDRINUSE'
           ? new UsageError(`Port ${o.port} on ${HOST} is in use.`, {
               hint: 'Pick another --port, or leave it out for a free one.',
             })
           : error,
-      ),
-    );
-    server.listen(o.port ?? 0, HOST, () => resolve());
+      );
+    });
+    server.listen(o.port ?? 0, HOST, () => {
+      resolve();
+    });
   });
   port = (server.address() as AddressInfo).port;
 
@@ -206,6 +222,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   void (async () => {
     while (!stop.signal.aborted) {
       await o.clock.sleep(o.intervalMs, stop.signal);
+      // The signal changes during the sleep (the linter cannot see it).
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       if (!stop.signal.aborted && streams.size > 0) await refresh();
     }
   })();
@@ -221,7 +239,11 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       for (const s of streams) s.end();
       streams.clear();
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
     },
   };
 }

@@ -88,7 +88,6 @@ export function checkEnvironment(ws: Workspace, env: string | undefined): void {
       );
     }
   }
-
 }
 
 export async function collectFleetStatus(

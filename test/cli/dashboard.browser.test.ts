@@ -226,7 +226,7 @@ describe('lsvc dashboard in a browser', () => {
     // The deploy 3 h ago and the rollback 2 h ago; the one 2 days ago is outside 24 h.
     const markers = requests.locator('.marker');
     await expect(markers.count()).resolves.toBe(2);
-    const labels = await markers.evaluateAll((ms) => ms.map((m) => m.getAttribute('aria-label')));
+    const labels = await Promise.all([0, 1].map((i) => markers.nth(i).getAttribute('aria-label')));
     expect(labels).toEqual([
       expect.stringMatching(/^deploy of v42 by alice .*: rolled-back$/),
       expect.stringMatching(/^rollback of v41 by alice .*: deployed$/),
@@ -246,7 +246,6 @@ describe('lsvc dashboard in a browser', () => {
     await page.locator('label[for="range-7d"]').click();
     await page.locator('figure[data-key="requestsPerMinute"][data-points="6"]').waitFor();
     await expect(page.locator('figure[data-key="requestsPerMinute"] .marker').count()).resolves.toBe(3);
-
   });
 
   it('a live update reaches the open page without a reload', async () => {
@@ -277,7 +276,9 @@ function get(path: string, host = `127.0.0.1:${dashboard.port}`) {
       const req = request({ host: '127.0.0.1', port: dashboard.port, path, headers: { host } }, (res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+        });
       });
       req.on('error', reject);
       req.setTimeout(5000, () => req.destroy(new Error('timed out')));
