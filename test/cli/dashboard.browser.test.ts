@@ -266,6 +266,12 @@ describe('lsvc dashboard in a browser', () => {
     const width = await page.evaluate('document.documentElement.scrollWidth');
     expect(width).toBeLessThanOrEqual(420);
     await page.screenshot({ path: await screenshotPath('dashboard-420.png'), fullPage: true });
+    // Dark mode follows the system's preference: other colours, the same page.
+    const background = () => page.evaluate('getComputedStyle(document.body).backgroundColor');
+    const light = await background();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await background()).not.toBe(light);
+    await page.screenshot({ path: await screenshotPath('dashboard-420-dark.png'), fullPage: true });
   });
 });
 

@@ -1,47 +1,26 @@
-// Headless Chromium for the tests that drive a page (the dashboard, the docs page): Debian's
-// `chromium` package (.ci/run installs it) through playwright-core, which downloads no browser of
-// its own. One browser per test file (jest's module registry is per file), launched on first use
-// (with a fresh profile); each test takes its own context (cookies, storage, viewport). Fails loudly
-// when /usr/bin/chromium is missing: the suite must not pass without the browser.
-import { existsSync } from 'node:fs';
+// Pages in headless Chromium for the tests that drive one (the dashboard): the browser of
+// test/support/chromium.ts (Debian's chromium through playwright-core; fails loudly when missing),
+// launched once per test file on first use and closed after it; each test takes a fresh context
+// (cookies, storage, viewport). Screenshots go to test-output/ (git-ignored).
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterAll } from '@jest/globals';
-import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 
-export const CHROMIUM = process.env.LSVC_TEST_CHROMIUM ?? '/usr/bin/chromium';
+import { launchChromium, type LaunchedBrowser } from './chromium.js';
 
 /** Screenshots and other artefacts of a test run (git-ignored). */
 export const TEST_OUTPUT = join(import.meta.dirname, '..', '..', 'test-output');
 
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-let launched: Promise<Browser> | undefined;
-
-function launch(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: the browser tests need Debian's chromium (apt-get install -y chromium; .ci/run installs it).`,
-    );
-  }
-  // playwright-core gives each launch a new temporary profile (user-data dir), removed on close.
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
-}
+let launched: Promise<LaunchedBrowser> | undefined;
 
 /** The file's browser (launched once); a fresh context (cookies, storage, viewport) per call. */
 export async function newBrowserContext(
   o: { width?: number; height?: number } = {},
 ): Promise<BrowserContext> {
-  launched ??= launch();
-  const browser = await launched;
+  launched ??= launchChromium();
+  const { browser } = await launched;
   return browser.newContext({ viewport: { width: o.width ?? 1280, height: o.height ?? 900 } });
 }
 
@@ -51,7 +30,7 @@ export async function screenshotPath(name: string): Promise<string> {
 }
 
 afterAll(async () => {
-  const browser = await launched?.catch(() => undefined);
+  const chrome = await launched?.catch(() => undefined);
   launched = undefined;
-  await browser?.close();
+  await chrome?.close();
 });
