@@ -396,6 +396,10 @@ async function start() {
     const { error } = JSON.parse((e as MessageEvent<string>).data) as { error: string };
     $('updated').textContent = `Refresh failed: ${error}`;
   });
+  // The canvas colours come from the CSS variables: draw again when light/dark mode changes.
+  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+    void loadDetail();
+  });
   let resizing = 0;
   window.addEventListener('resize', () => {
     clearTimeout(resizing);
