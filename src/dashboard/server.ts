@@ -10,7 +10,7 @@ import type { Clock } from '../clock.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { errorMessage } from '../status/sources.js';
 import { isRangeKey } from './detail.js';
-import type { DashboardSource } from './source.js';
+import { type DashboardSource, UnknownEnvironmentError } from './source.js';
 import { newToken, tokenMatches } from './token.js';
 
 export const HOST = '127.0.0.1';
@@ -184,8 +184,9 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       // A read that failed as a whole: the page shows the message where the data would be.
-      if (!res.headersSent) json(res, 502, { error: errorMessage(error) });
-      else res.end();
+      if (res.headersSent) res.end();
+      else if (error instanceof UnknownEnvironmentError) json(res, 404, { error: error.message });
+      else json(res, 502, { error: errorMessage(error) });
     });
   });
 

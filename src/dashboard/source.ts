@@ -7,6 +7,9 @@ import { usableServices, type Workspace } from '../fleet/workspace.js';
 import { planTargets } from '../status/run.js';
 import { type EnvironmentDetail, RANGES, type RangeKey, readEnvironmentDetail } from './detail.js';
 
+/** An api/detail request for a service or environment the workspace does not have (404). */
+export class UnknownEnvironmentError extends Error {}
+
 export interface DashboardSource {
   /** The newest fleet read, reading it when none is fresh (`fresh: true` forces a new read). */
   fleet: (o?: { fresh?: boolean }) => Promise<FleetStatus>;
@@ -47,7 +50,7 @@ export function dashboardSource(o: SourceOptions): DashboardSource {
   const readDetail = async (service: string, environment: string, range: RangeKey) => {
     const s = services().find((c) => c.config.service === service);
     if (!s || !Object.hasOwn(s.config.environments, environment))
-      throw new Error(`no environment ${environment} of ${service} in the workspace`);
+      throw new UnknownEnvironmentError(`No environment "${environment}" of "${service}" in the workspace.`);
     const flags = { region: o.flags.region ?? s.region, profile: o.flags.profile ?? s.profile };
     const [planned] = planTargets(s.config, [environment], flags, o.processEnv);
     if (!planned) throw new Error(`no environment ${environment}`);

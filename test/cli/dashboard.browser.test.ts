@@ -326,6 +326,11 @@ describe('lsvc dashboard over HTTP', () => {
     expect(
       (await get(`/${dashboard.token}/api/detail?service=billing-api&env=production&range=1y`)).status,
     ).toBe(400);
+    const unknown = await get(`/${dashboard.token}/api/detail?service=billing-api&env=qa&range=24h`);
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.body)).toEqual({
+      error: 'No environment "qa" of "billing-api" in the workspace.',
+    });
   });
 
   it('paced like fleet status --watch: pages asking at once share one fleet read', async () => {
