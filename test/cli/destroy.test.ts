@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { DescribeDBInstancesCommand, DescribeDBSubnetGroupsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DeleteTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 
@@ -52,12 +53,13 @@ const sm = mockClient(SecretsManagerClient);
 const ec2 = mockClient(EC2Client);
 const iam = mockClient(IAMClient);
 const ecr = mockClient(ECRClient);
+const ssm = mockClient(SSMClient);
 /** What the tests use of each mock, whatever its client. */
 interface Stub {
   reset(): unknown;
   calls(): { args: unknown[] }[];
 }
-const ALL: Stub[] = [eb, cw, rds, ec, sns, sm, ec2, iam, ecr];
+const ALL: Stub[] = [eb, cw, rds, ec, sns, sm, ec2, iam, ecr, ssm];
 
 const READ_ONLY = /^(Describe|List|Get)/;
 interface Call {
@@ -130,6 +132,8 @@ function everything(opts: { deletionProtection?: boolean } = {}) {
       { TopicArn: 'arn:aws:sns:eu-west-1:123456789012:billing-api-staging-alarms' },
     ],
   });
+  ssm.onAnyCommand().resolves({});
+  ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '{"keys":[]}' } });
   sm.onAnyCommand().resolves({});
   sm.on(ListSecretsCommand).resolves({
     SecretList: [
@@ -192,6 +196,7 @@ const clients = (): DestroyClients => ({
   ec2: new EC2Client({ region: 'eu-west-1' }),
   iam: new IAMClient({ region: 'eu-west-1' }),
   ecr: new ECRClient({ region: 'eu-west-1' }),
+  ssm: new SSMClient({ region: 'eu-west-1' }),
 });
 
 function prompter(answer: string | undefined, mode: 'ask' | 'yes' = 'ask'): Prompter & { asked: string[] } {
@@ -424,6 +429,7 @@ describe('lsvc destroy', () => {
     ec.on(DescribeCacheParameterGroupsCommand).rejects(named('CacheParameterGroupNotFound', 'not found'));
     sns.onAnyCommand().resolves({ Topics: [] });
     sm.onAnyCommand().resolves({ SecretList: [] });
+    ssm.onAnyCommand().rejects(named('ParameterNotFound', 'not found'));
     ec2.onAnyCommand().resolves({ SecurityGroups: [] });
     iam.onAnyCommand().rejects(named('NoSuchEntityException', 'not found'));
     const p = prompter('billing-api-staging');

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import {
@@ -134,6 +135,7 @@ describe('provision in process: moto for what it answers', () => {
       secrets: withGaps(new SecretsManagerClient(sdk), log, 'secretsmanager'),
       elasticache: new ElastiCacheClient({ region: REGION }),
       cloudwatch: new CloudWatchClient({ region: REGION }),
+      ssm: withGaps(new SSMClient(sdk), log, 'ssm'),
     };
   };
   const run = (dryRun = false): Promise<ProvisionResult> =>
