@@ -281,6 +281,7 @@ describe('lsvc destroy', () => {
       ],
       ['DeleteReplicationGroup', { ReplicationGroupId: 'billing-api-staging', RetainPrimaryCluster: false }],
       ['DeleteTopic', { TopicArn: 'arn:aws:sns:eu-west-1:123456789012:billing-api-staging-alarms' }],
+      ['DeleteParameter', { Name: '/lsvc/staging/billing-api/jwks' }],
       ['DeleteSecret', { SecretId: 'lsvc/billing-api/staging/WEBHOOK_TOKEN', RecoveryWindowInDays: 7 }],
       ['DeleteSecret', { SecretId: 'lsvc/billing-api/staging/database', RecoveryWindowInDays: 7 }],
       ['DeleteDBSubnetGroup', { DBSubnetGroupName: 'billing-api-staging' }],
@@ -363,6 +364,7 @@ describe('lsvc destroy', () => {
     );
     expect(text).toContain('  - 3 CloudWatch alarm(s) billing-api-staging-*');
     expect(text).toContain('  - secret lsvc/billing-api/staging/database (7-day recovery window)');
+    expect(text).toContain('  - SSM parameter /lsvc/staging/billing-api/jwks');
     expect(text).toContain('  - ECR repository billing-api (2 image(s))');
     expect(text).toContain('Dry run: nothing was changed.');
   });
