@@ -13,8 +13,14 @@ After the overlap, run it again with --finish: the old key is removed from the J
 
 Exit code: 0; 2 for a bad --overlap, an unknown --env, a rotation in progress or --finish too early; 3 when the environment has no identity yet (run lsvc provision); 5 for credentials or a denied call (named).`;
   static override examples = [
-    { description: 'Start a rotation (old key accepted for 1 hour)', command: 'lsvc env rotate-identity --env production' },
-    { description: 'Then, after a deploy and the overlap', command: 'lsvc env rotate-identity --env production --finish' },
+    {
+      description: 'Start a rotation (old key accepted for 1 hour)',
+      command: 'lsvc env rotate-identity --env production',
+    },
+    {
+      description: 'Then, after a deploy and the overlap',
+      command: 'lsvc env rotate-identity --env production --finish',
+    },
   ];
   static override enableJsonFlag = true;
   static override flags = {
@@ -25,7 +31,10 @@ Exit code: 0; 2 for a bad --overlap, an unknown --env, a rotation in progress or
       exclusive: ['finish'],
     }),
     finish: Flags.boolean({ description: 'Remove the old key once the overlap has passed.' }),
-    force: Flags.boolean({ description: 'With --finish: remove the old key before the overlap has passed.', dependsOn: ['finish'] }),
+    force: Flags.boolean({
+      description: 'With --finish: remove the old key before the overlap has passed.',
+      dependsOn: ['finish'],
+    }),
     ...awsFlags,
   };
 

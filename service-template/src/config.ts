@@ -71,7 +71,10 @@ const schema = z.object({
 
   // Service identity (set by lsvc provision): this service's name and signing key, and the
   // services allowed to call it. LSVC_CALLER_JWKS_<NAME> are read in serviceCallers().
-  LSVC_SERVICE_NAME: z.string().regex(/^[a-z][a-z0-9-]*$/, 'a service name (lowercase, digits, -)').optional(),
+  LSVC_SERVICE_NAME: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/, 'a service name (lowercase, digits, -)')
+    .optional(),
   LSVC_IDENTITY_KEY: z.string().optional(),
   LSVC_IDENTITY_JWKS: z.string().optional(),
   LSVC_CALLERS: z.string().optional(),
@@ -128,14 +131,15 @@ export function callerKeysVariable(service: string): string {
   return `LSVC_CALLER_JWKS_${service.toUpperCase().replace(/-/g, '_')}`;
 }
 
-function json<T>(schema: z.ZodType<T>, text: string | undefined, variable: string, problems: string[]) {
+function json<T>(schema: z.ZodType<T>, text: string | undefined, variable: string, shape: string, problems: string[]) {
   if (text === undefined) return undefined;
   try {
     const result = schema.safeParse(JSON.parse(text));
     if (result.success) return result.data;
-    problems.push(`${variable}: ${result.error.issues.map((i) => `${i.path.join('.') || 'value'} ${i.message}`).join('; ')}`);
+    const where = result.error.issues[0]?.path.join('.');
+    problems.push(`${variable}: must be ${shape}${where ? ` (see ${where})` : ''}`);
   } catch {
-    problems.push(`${variable}: must be JSON`);
+    problems.push(`${variable}: must be JSON: ${shape}`);
   }
   return undefined;
 }
@@ -145,9 +149,28 @@ function json<T>(schema: z.ZodType<T>, text: string | undefined, variable: strin
 // LSVC_CALLER_JWKS_<NAME> is a JWKS URL, `ssm:<parameter>` (what provision sets) or the JWKS itself.
 function serviceIdentity(raw: Record<string, string | undefined>, nodeEnv: string, callsOthers: boolean) {
   const problems: string[] = [];
-  const signingKey = json(privateJwk, raw.LSVC_IDENTITY_KEY, 'LSVC_IDENTITY_KEY', problems);
-  const jwks = json(jwksSchema, raw.LSVC_IDENTITY_JWKS, 'LSVC_IDENTITY_JWKS', problems);
-  const allowed = json(callersSchema, raw.LSVC_CALLERS, 'LSVC_CALLERS', problems) ?? {};
+  const signingKey = json(
+    privateJwk,
+    raw.LSVC_IDENTITY_KEY,
+    'LSVC_IDENTITY_KEY',
+    'a private JWK with kid and d',
+    problems,
+  );
+  const jwks = json(
+    jwksSchema,
+    raw.LSVC_IDENTITY_JWKS,
+    'LSVC_IDENTITY_JWKS',
+    'a JWKS ({"keys": [...]}, each with a kid)',
+    problems,
+  );
+  const allowed =
+    json(
+      callersSchema,
+      raw.LSVC_CALLERS,
+      'LSVC_CALLERS',
+      'service names to permission lists, {"orders": ["notes:read"]}',
+      problems,
+    ) ?? {};
   if (nodeEnv === 'production' && callsOthers && !raw.LSVC_IDENTITY_KEY) {
     problems.push('LSVC_IDENTITY_KEY: required in production to call other services (lsvc provision sets it)');
   }
@@ -158,7 +181,10 @@ function serviceIdentity(raw: Record<string, string | undefined>, nodeEnv: strin
     const variable = callerKeysVariable(name);
     const keys = raw[variable];
     if (!keys) problems.push(`${variable}: required: where the public keys of the caller ${name} are`);
-    callers[name] = { permissions: granted.filter((p): p is Permission => permissions.includes(p as Permission)), keys: keys ?? '' };
+    callers[name] = {
+      permissions: granted.filter((p): p is Permission => permissions.includes(p as Permission)),
+      keys: keys ?? '',
+    };
   }
   return { problems, signingKey, jwks, callers };
 }

@@ -689,12 +689,7 @@ export function lsvcPolicy({ scope, service, env, repository }: LsvcPolicyInput)
       {
         Sid: 'IdentityKeys',
         Effect: 'Allow',
-        Action: [
-          'ssm:AddTagsToResource',
-          'ssm:DeleteParameter',
-          'ssm:GetParameter',
-          'ssm:PutParameter',
-        ],
+        Action: ['ssm:AddTagsToResource', 'ssm:DeleteParameter', 'ssm:GetParameter', 'ssm:PutParameter'],
         Resource: arn('ssm', `parameter/lsvc/${envPart}/${service}/jwks`),
       },
       'The public keys of the service identity (/lsvc/<env>/<service>/jwks): provision, rotate-identity, destroy.',

@@ -67,9 +67,11 @@ const envVars = z.record(envVarName, z.union([z.string(), z.number(), z.boolean(
 // `callers: { orders: [notes:read] }`: the services whose tokens this one accepts, and what each
 // may do (permission names of the template's src/auth/permissions.ts, checked there at boot).
 const permissionName = pattern(/^[a-z][a-z0-9-]*:[a-z][a-z0-9-]*$/, 'a permission such as notes:read');
-const callers = z.record(serviceName, z.array(permissionName).max(50)).refine((c) => Object.keys(c).length <= 50, {
-  error: 'at most 50 callers',
-});
+const callers = z
+  .record(serviceName, z.array(permissionName).max(50))
+  .refine((c) => Object.keys(c).length <= 50, {
+    error: 'at most 50 callers',
+  });
 
 export const environmentSettingsSchema = z.strictObject({
   region: region.optional(),

@@ -123,7 +123,9 @@ export async function findTopicArn(c: DestroyClients, name: string): Promise<str
 /** The environment's SSM parameters that exist (today the identity's JWKS). */
 export async function findParameters(c: DestroyClients, t: DestroyTarget): Promise<string[]> {
   const names = [identityNames(t.service, t.envName).jwksParameter];
-  const found = await Promise.all(names.map(async (name) => ((await readParameter(c.ssm, name)) === undefined ? [] : [name])));
+  const found = await Promise.all(
+    names.map(async (name) => ((await readParameter(c.ssm, name)) === undefined ? [] : [name])),
+  );
   return found.flat();
 }
 

@@ -53,7 +53,9 @@ function thumbprint(jwk: Pick<PublicJwk, 'crv' | 'kty' | 'x' | 'y'>): string {
 
 export function generateSigningKey(): PrivateJwk {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const jwk = privateKey.export({ format: 'jwk' }) as Required<Pick<JsonWebKey, 'kty' | 'crv' | 'x' | 'y' | 'd'>>;
+  const jwk = privateKey.export({ format: 'jwk' }) as Required<
+    Pick<JsonWebKey, 'kty' | 'crv' | 'x' | 'y' | 'd'>
+  >;
   const base = { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y };
   return { ...base, d: jwk.d, kid: thumbprint(base), alg: IDENTITY_ALGORITHM, use: 'sig' };
 }

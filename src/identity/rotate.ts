@@ -65,7 +65,12 @@ async function readIdentity(deps: RotateDeps, target: RotateTarget): Promise<Ide
   return identity;
 }
 
-async function save(deps: RotateDeps, target: RotateTarget, identity: IdentitySecret, order: 'keys-first' | 'secret-first') {
+async function save(
+  deps: RotateDeps,
+  target: RotateTarget,
+  identity: IdentitySecret,
+  order: 'keys-first' | 'secret-first',
+) {
   const names = identityNames(target.service, target.env);
   const publish = async () => {
     const exists = (await readParameter(deps.ssm, names.jwksParameter)) !== undefined;
@@ -93,7 +98,11 @@ async function save(deps: RotateDeps, target: RotateTarget, identity: IdentitySe
   }
 }
 
-const resultOf = (target: RotateTarget, action: RotateResult['action'], identity: IdentitySecret): RotateResult => ({
+const resultOf = (
+  target: RotateTarget,
+  action: RotateResult['action'],
+  identity: IdentitySecret,
+): RotateResult => ({
   environment: `${target.service}-${target.env}`,
   action,
   signingKid: signingKid(identity),
@@ -102,7 +111,11 @@ const resultOf = (target: RotateTarget, action: RotateResult['action'], identity
 });
 
 /** A new signing key; the old one stays published for `overlapMs`. */
-export async function rotateIdentity(deps: RotateDeps, target: RotateTarget, overlapMs: number): Promise<RotateResult> {
+export async function rotateIdentity(
+  deps: RotateDeps,
+  target: RotateTarget,
+  overlapMs: number,
+): Promise<RotateResult> {
   const current = await readIdentity(deps, target);
   if (current.retiring) {
     throw new UsageError(
@@ -123,7 +136,11 @@ export async function rotateIdentity(deps: RotateDeps, target: RotateTarget, ove
 }
 
 /** Remove the retiring key once the overlap has passed (`force`: now). */
-export async function finishRotation(deps: RotateDeps, target: RotateTarget, force = false): Promise<RotateResult> {
+export async function finishRotation(
+  deps: RotateDeps,
+  target: RotateTarget,
+  force = false,
+): Promise<RotateResult> {
   const current = await readIdentity(deps, target);
   const { retiring } = current;
   if (!retiring) return resultOf(target, 'nothing-to-finish', current);
@@ -150,7 +167,9 @@ export function renderRotation(result: RotateResult, env: string): string[] {
     case 'nothing-to-finish':
       return [`No rotation in progress for ${result.environment}: signing with ${result.signingKid}.`];
     case 'finished':
-      return [`${result.environment} signs with ${result.signingKid} only; tokens signed with the old key are refused now.`];
+      return [
+        `${result.environment} signs with ${result.signingKid} only; tokens signed with the old key are refused now.`,
+      ];
     case 'rotated':
       return [
         `${result.environment} has a new signing key ${result.signingKid}; ${result.retiring?.kid ?? ''} stays accepted until ${result.retiring?.after ?? ''}.`,

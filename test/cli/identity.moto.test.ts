@@ -97,7 +97,10 @@ async function publishedJwks(env: string): Promise<Jwks> {
 
 /** Sign as the service would with a private JWK; check against the published JWKS by kid. */
 function signWith(key: PrivateJwk, message: string): Buffer {
-  return sign('sha256', Buffer.from(message), { key: createPrivateKey({ key, format: 'jwk' }), dsaEncoding: 'ieee-p1363' });
+  return sign('sha256', Buffer.from(message), {
+    key: createPrivateKey({ key: key as never, format: 'jwk' }),
+    dsaEncoding: 'ieee-p1363',
+  });
 }
 function verifiesWith(jwks: Jwks, kid: string, message: string, signature: Buffer): boolean {
   const jwk = jwks.keys.find((k) => k.kid === kid);
@@ -133,7 +136,12 @@ describe('provision: the service identity', () => {
   it('the environment gets its name, its callers, their keys and the key from the secret', async () => {
     const ctx = context('preview', { orders: ['notes:read'], 'billing-api': ['notes:read', 'notes:write'] });
     await provisionIdentity(ctx);
-    const options = environmentOptions({ service, environment: ctx.environment, names: ctx.names, known: ctx.known });
+    const options = environmentOptions({
+      service,
+      environment: ctx.environment,
+      names: ctx.names,
+      known: ctx.known,
+    });
     const value = (name: string) => options.find((o) => o.OptionName === name)?.Value;
     expect(value('LSVC_SERVICE_NAME')).toBe(service);
     expect(JSON.parse(value('LSVC_CALLERS') ?? '')).toEqual({
@@ -176,7 +184,10 @@ describe('rotate-identity', () => {
     expect(verifiesWith(during, oldKey.kid, 'call', signWith(oldKey, 'call'))).toBe(true);
     expect(verifiesWith(during, newKey.kid, 'call', signWith(newKey, 'call'))).toBe(true);
     // Provision during the overlap keeps both (it follows the secret, it does not undo the rotation).
-    expect(await provisionIdentity(context('rotating'))).toEqual(['secret unchanged', 'ssm-parameter unchanged']);
+    expect(await provisionIdentity(context('rotating'))).toEqual([
+      'secret unchanged',
+      'ssm-parameter unchanged',
+    ]);
 
     await expect(rotateIdentity(deps(t0), target, HOUR)).rejects.toMatchObject({
       exitCode: 2,
@@ -207,9 +218,16 @@ describe('rotate-identity', () => {
       made.secrets.add(identityNames(service, 'empty').secret);
       await provisionIdentity(context('cli'));
       const env = { ...MOTO_ENV, LSVC_AWS_TIMEOUT: '5s', AWS_MAX_ATTEMPTS: '2' };
-      const started = await runCli(['env', 'rotate-identity', '--env', 'cli', '--overlap', '2h', '--json'], { cwd: dir, env });
+      const started = await runCli(['env', 'rotate-identity', '--env', 'cli', '--overlap', '2h', '--json'], {
+        cwd: dir,
+        env,
+      });
       expect(started.code).toBe(0);
-      const result = JSON.parse(started.stdout) as { action: string; kids: string[]; retiring: { after: string } };
+      const result = JSON.parse(started.stdout) as {
+        action: string;
+        kids: string[];
+        retiring: { after: string };
+      };
       expect(result.action).toBe('rotated');
       expect(result.kids).toHaveLength(2);
       expect(Date.parse(result.retiring.after) - Date.now()).toBeGreaterThan(HOUR + 50 * 60_000);
@@ -217,7 +235,10 @@ describe('rotate-identity', () => {
       const early = await runCli(['env', 'rotate-identity', '--env', 'cli', '--finish'], { cwd: dir, env });
       expect(early.code).toBe(2);
       expect(early.stderr).toMatch(/^Error: The overlap of .* lasts 1h\d+m\d*s? more/m);
-      const forced = await runCli(['env', 'rotate-identity', '--env', 'cli', '--finish', '--force'], { cwd: dir, env });
+      const forced = await runCli(['env', 'rotate-identity', '--env', 'cli', '--finish', '--force'], {
+        cwd: dir,
+        env,
+      });
       expect(forced.code).toBe(0);
       expect(forced.stdout).toContain('tokens signed with the old key are refused now');
       expect((await publishedJwks('cli')).keys).toHaveLength(1);
@@ -226,7 +247,10 @@ describe('rotate-identity', () => {
       expect(none.code).toBe(3);
       expect(none.stderr).toContain(`has no service identity (secret lsvc/${service}/empty/identity)`);
       expect(none.stderr).toContain('Hint: Run lsvc provision --env empty first.');
-      const bad = await runCli(['env', 'rotate-identity', '--env', 'cli', '--overlap', 'soon'], { cwd: dir, env });
+      const bad = await runCli(['env', 'rotate-identity', '--env', 'cli', '--overlap', 'soon'], {
+        cwd: dir,
+        env,
+      });
       expect(bad.code).toBe(2);
       expect(bad.stderr).toContain('--overlap "soon" is not a duration.');
     } finally {

@@ -273,7 +273,7 @@ describe('lsvc provision --dry-run (built binary) against moto', () => {
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout) as ProvisionResult;
     expect(result).toMatchObject({ environment: `${service}-staging`, dryRun: true });
-    expect(result.resources).toHaveLength(25);
+    expect(result.resources).toHaveLength(27);
     expect(result.resources.filter((x) => x.action !== 'create')).toEqual([]);
     expect(proxy.actions.length).toBeGreaterThan(15);
     expect(proxy.actions.filter((a) => !READ_ONLY.test(a))).toEqual([]);

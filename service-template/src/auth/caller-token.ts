@@ -56,4 +56,3 @@ export function callerTokenFor(config: Pick<Config, 'identity' | 'env'>): Caller
   if (!source) sources.set(identity, (source = createCallerToken(identity, config.env)));
   return source;
 }
-

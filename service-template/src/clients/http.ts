@@ -63,7 +63,10 @@ export function resilientFetch(service: string, options: CallOptions = {}): type
       const last = attempt >= attempts;
       try {
         const attemptRequest = request.clone();
-        if (options.token) attemptRequest.headers.set('authorization', `Bearer ${await options.token()}`);
+        // A credential the caller chose (a user's token passed on) is sent as it is.
+        if (options.token && !attemptRequest.headers.has('authorization')) {
+          attemptRequest.headers.set('authorization', `Bearer ${await options.token()}`);
+        }
         const response = await baseFetch(attemptRequest, { signal });
         if (last || !RETRIED_STATUSES.has(response.status)) return response;
         await response.body?.cancel();
@@ -90,9 +93,7 @@ export function clientOptions(
 ): ClientOptions {
   // Generated clients type their config as Pick<Config, 'services'>; the app passes all of it.
   const { identity, env } = config;
-  const token =
-    options.token ??
-    (identity && env ? () => callerTokenFor({ identity, env })(service) : undefined);
+  const token = options.token ?? (identity && env ? () => callerTokenFor({ identity, env })(service) : undefined);
   return {
     baseUrl: serviceUrl(config, service),
     fetch: resilientFetch(service, { ...options, token }),

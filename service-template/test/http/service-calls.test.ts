@@ -31,7 +31,12 @@ const jwksOf = (...keys: JWK[]) => ({ keys: keys.map(publicOf) });
 
 /** A token as a caller's callerToken() makes it (its name, its key). */
 function tokenSource(name: string, key: JWK & { kid: string }, now?: () => number) {
-  const identity = { name, signingKey: key, callers: {}, keys: { maxAgeMs: 1000, cooldownMs: 0 } } as Config['identity'];
+  const identity = {
+    name,
+    signingKey: key,
+    callers: {},
+    keys: { maxAgeMs: 1000, cooldownMs: 0 },
+  } as Config['identity'];
   return createCallerToken(identity, 'test', now);
 }
 
@@ -59,7 +64,8 @@ const keys: Record<'orders' | 'ordersNext' | 'billing' | 'audit' | 'auditNext' |
   {} as never;
 
 beforeAll(async () => {
-  for (const name of ['orders', 'ordersNext', 'billing', 'audit', 'auditNext', 'stranger'] as const) keys[name] = await newKey();
+  for (const name of ['orders', 'ordersNext', 'billing', 'audit', 'auditNext', 'stranger'] as const)
+    keys[name] = await newKey();
   ordersJwks = jwksOf(keys.orders);
   jwksServer = createServer((_req, res) => {
     jwksFetches++;
@@ -70,9 +76,19 @@ beforeAll(async () => {
   jwksUrl = `http://127.0.0.1:${(jwksServer.address() as { port: number }).port}/jwks.json`;
   // A test that needs moto fails loudly without it.
   await ssm.send(
-    new PutParameterCommand({ Name: auditParameter, Value: JSON.stringify(jwksOf(keys.audit)), Type: 'String', Overwrite: true }),
+    new PutParameterCommand({
+      Name: auditParameter,
+      Value: JSON.stringify(jwksOf(keys.audit)),
+      Type: 'String',
+      Overwrite: true,
+    }),
   );
-  Object.assign(process.env, { AWS_ENDPOINT_URL: MOTO, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: MOTO,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+  });
   callee = await startTestApp({
     env: {
       LSVC_SERVICE_NAME: 'notes',
@@ -100,7 +116,8 @@ afterAll(async () => {
 });
 
 const get = (jwt: string) => call(callee.url, 'GET', '/v1/notes', { headers: bearer(jwt) });
-const post = (jwt: string) => call(callee.url, 'POST', '/v1/notes', { headers: bearer(jwt), json: { title: 'from a service', body: 'hi' } });
+const post = (jwt: string) =>
+  call(callee.url, 'POST', '/v1/notes', { headers: bearer(jwt), json: { title: 'from a service', body: 'hi' } });
 
 describe('a callee with callers: orders [notes:read], billing [notes:read, notes:write], audit (SSM), idle []', () => {
   it('accepts allowed callers with their permissions; a permission not given is 403', async () => {
@@ -120,7 +137,10 @@ describe('a callee with callers: orders [notes:read], billing [notes:read, notes
     const refused = [
       await tokenSource('stranger', keys.stranger)('notes'),
       await forged(keys.stranger, { iss: 'lsvc:orders', sub: 'orders', aud: 'lsvc:notes' }),
-      await forged({ ...keys.stranger, kid: keys.orders.kid }, { iss: 'lsvc:orders', sub: 'orders', aud: 'lsvc:notes' }),
+      await forged(
+        { ...keys.stranger, kid: keys.orders.kid },
+        { iss: 'lsvc:orders', sub: 'orders', aud: 'lsvc:notes' },
+      ),
       await forged(keys.orders, { iss: 'lsvc:orders', sub: 'orders', aud: 'lsvc:notes', exp: now - 120 }),
       await tokenSource('orders', keys.orders)('billing'),
       await forged(keys.orders, { iss: 'lsvc:orders', sub: 'billing', aud: 'lsvc:notes' }),
@@ -185,7 +205,7 @@ describe('a callee with callers: orders [notes:read], billing [notes:read, notes
       services: { notes: { url: callee.url } },
     };
     const client = createClient<any>(clientOptions(caller, 'notes', { requestId: 'req-from-orders' }));
-    const listed = await client.GET('/v1/notes');
+    const listed = await client.GET('/v1/notes', {});
     expect(listed.response.status).toBe(200);
     const written = await client.POST('/v1/notes', { body: { title: 't', body: 'b' } });
     expect(written.response.status).toBe(403);

@@ -196,7 +196,10 @@ export function environmentOptions({
  * tokens), the callers lsvc.yml allows (LSVC_CALLERS, JSON), and where each caller's public keys
  * are (LSVC_CALLER_JWKS_<NAME>: the caller's SSM parameter, read and refreshed by the service).
  */
-export function identityProperties(service: string, e: EnvironmentInputs['environment']): Record<string, string> {
+export function identityProperties(
+  service: string,
+  e: EnvironmentInputs['environment'],
+): Record<string, string> {
   const callers = Object.keys(e.callers).sort();
   return {
     LSVC_SERVICE_NAME: service,

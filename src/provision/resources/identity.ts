@@ -7,11 +7,18 @@ import { send } from '../../aws/call.js';
 import { describeSecret, readJsonSecret } from '../../aws/secrets.js';
 import { readParameter, writeParameter } from '../../aws/ssm.js';
 import { LsvcError } from '../../errors.js';
-import { identityNames, kidsOf, newIdentity, parseIdentity, type IdentitySecret } from '../../identity/keys.js';
+import {
+  identityNames,
+  kidsOf,
+  newIdentity,
+  parseIdentity,
+  type IdentitySecret,
+} from '../../identity/keys.js';
 import { envTags } from '../tags.js';
 import type { ProvisionContext, Resource } from '../types.js';
 
-export const JWKS_DESCRIPTION = 'Public keys (JWKS) of the service identity (lsvc): callers are verified with them.';
+export const JWKS_DESCRIPTION =
+  'Public keys (JWKS) of the service identity (lsvc): callers are verified with them.';
 
 /** Publish the identity's JWKS (created or overwritten). */
 export async function publishJwks(
@@ -62,7 +69,10 @@ export function identitySecret(ctx: ProvisionContext): Resource {
           details: ['restore: it is scheduled for deletion (the same key comes back)'],
           apply: async (c) => {
             await send('secretsmanager', secrets, new RestoreSecretCommand({ SecretId: names.secret }));
-            c.known.identity = { arn: described.ARN, value: parseIdentity(await readJsonSecret(secrets, names.secret)) };
+            c.known.identity = {
+              arn: described.ARN,
+              value: parseIdentity(await readJsonSecret(secrets, names.secret)),
+            };
           },
         };
       }
@@ -87,7 +97,7 @@ export function identityJwks(ctx: ProvisionContext): Resource {
     async inspect() {
       const published = await readParameter(ctx.clients.ssm, names.jwksParameter);
       const wanted = ctx.known.identity?.value;
-      if (published !== undefined && wanted && published === wanted.jwks) return { action: 'unchanged', details: [] };
+      if (published !== undefined && published === wanted?.jwks) return { action: 'unchanged', details: [] };
       const kids = wanted ? kidsOf(wanted).join(', ') : 'the new key';
       return {
         action: published === undefined ? 'create' : 'update',
