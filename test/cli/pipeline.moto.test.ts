@@ -75,6 +75,7 @@ describe('lsvc pipeline init --provider github (moto)', () => {
     expect(trust.Statement[0]?.Condition.StringEquals['token.actions.githubusercontent.com:sub']).toEqual([
       `repo:acme/${SERVICE}:environment:staging`,
       `repo:acme/${SERVICE}:environment:production`,
+      `repo:acme/${SERVICE}:environment:preview`,
     ]);
     const inline = await iam.send(
       new GetRolePolicyCommand({ RoleName: `${SERVICE}-github-deploy`, PolicyName: 'lsvc-pipeline' }),
