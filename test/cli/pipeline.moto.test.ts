@@ -90,7 +90,7 @@ describe('lsvc pipeline init --provider github (moto)', () => {
     const second = await runCli(['pipeline', 'init', '--json'], { cwd: dir, env: MOTO });
     expect(second.code).toBe(0);
     const again = JSON.parse(second.stdout) as InitJson;
-    expect(again.resources.map((r) => r.action)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    expect(again.resources.map((r) => r.action)).toEqual(Array(5).fill('unchanged'));
   });
 });
 
