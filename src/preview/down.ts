@@ -72,73 +72,85 @@ export async function previewDown(deps: PreviewDownDeps, o: PreviewDownOptions):
     const settings = await environmentSettings(deps.eb, application, environment);
     const url = settings.find((s) => s.Namespace === ENV && s.OptionName === 'DATABASE_URL')?.Value;
     database = url ? decodeURIComponent(new URL(url).pathname.slice(1)) : undefined;
-    await deps.reporter.step(
-      `Drop ${database ?? 'its database'} and its Redis keys (from ${environment})`,
-      async (note) => {
-        if (env.Status !== 'Ready') {
+    const tornDown =
+      settings.some((s) => s.Namespace === ENV && s.OptionName === TEARDOWN && s.Value === 'true') &&
+      env.Status === 'Ready' &&
+      env.Health === 'Green';
+    const terminating = env.Status === 'Terminating';
+    if (terminating)
+      deps.reporter.info(`${environment} is terminating already (an earlier down): waiting for it.`);
+    else if (tornDown)
+      deps.reporter.info(`${environment} has torn down already (an earlier down): terminating it.`);
+    else {
+      await deps.reporter.step(
+        `Drop ${database ?? 'its database'} and its Redis keys (from ${environment})`,
+        async (note) => {
+          if (env.Status !== 'Ready') {
+            await waitForEnvironment(deps, {
+              application,
+              environment,
+              what: `${environment} to be Ready first`,
+              done: (e) => !e || e.Status === 'Ready',
+              timeoutMs: o.timeoutMs,
+              pollMs,
+              output: note,
+              rerun,
+            });
+          }
+          await send(
+            'elasticbeanstalk',
+            deps.eb,
+            new UpdateEnvironmentCommand({
+              ApplicationName: application,
+              EnvironmentName: environment,
+              OptionSettings: [{ Namespace: ENV, OptionName: TEARDOWN, Value: 'true' }],
+            }),
+          );
+          let sawBusy = false;
+          let redSince: number | undefined;
           await waitForEnvironment(deps, {
             application,
             environment,
-            what: `${environment} to be Ready first`,
-            done: (e) => !e || e.Status === 'Ready',
+            what: `${environment} to finish its teardown`,
+            done: (e) => {
+              if (e && e.Status !== 'Ready') sawBusy = true;
+              return Boolean(e && sawBusy && e.Status === 'Ready' && e.Health === 'Green');
+            },
+            failed: (e) => {
+              if (!e) return `${environment} went away during its teardown.`;
+              if (!sawBusy || e.Status !== 'Ready' || e.Health !== 'Red') {
+                redSince = undefined;
+                return undefined;
+              }
+              redSince ??= deps.clock.now();
+              return deps.clock.now() - redSince >= o.healthGraceMs ? 'red' : undefined;
+            },
             timeoutMs: o.timeoutMs,
             pollMs,
             output: note,
             rerun,
+          }).catch((error: unknown) => {
+            if ((error as Error).message === 'red') {
+              throw new UnhealthyError(
+                `${environment} did not finish its teardown (health Red): ${database ?? 'its database'} may still be there; the environment is kept.`,
+                {
+                  hint: `Its logs say why (CloudWatch Logs /aws/elasticbeanstalk/${environment}/). Fix it, then ${rerun}`,
+                },
+              );
+            }
+            throw error;
           });
-        }
+          note('database dropped, Redis keys deleted');
+        },
+      );
+    }
+    await deps.reporter.step(`Terminate ${environment}`, async (note) => {
+      if (!terminating)
         await send(
           'elasticbeanstalk',
           deps.eb,
-          new UpdateEnvironmentCommand({
-            ApplicationName: application,
-            EnvironmentName: environment,
-            OptionSettings: [{ Namespace: ENV, OptionName: TEARDOWN, Value: 'true' }],
-          }),
+          new TerminateEnvironmentCommand({ EnvironmentName: environment, TerminateResources: true }),
         );
-        let sawBusy = false;
-        let redSince: number | undefined;
-        await waitForEnvironment(deps, {
-          application,
-          environment,
-          what: `${environment} to finish its teardown`,
-          done: (e) => {
-            if (e && e.Status !== 'Ready') sawBusy = true;
-            return Boolean(e && sawBusy && e.Status === 'Ready' && e.Health === 'Green');
-          },
-          failed: (e) => {
-            if (!e) return `${environment} went away during its teardown.`;
-            if (!sawBusy || e.Status !== 'Ready' || e.Health !== 'Red') {
-              redSince = undefined;
-              return undefined;
-            }
-            redSince ??= deps.clock.now();
-            return deps.clock.now() - redSince >= o.healthGraceMs ? 'red' : undefined;
-          },
-          timeoutMs: o.timeoutMs,
-          pollMs,
-          output: note,
-          rerun,
-        }).catch((error: unknown) => {
-          if ((error as Error).message === 'red') {
-            throw new UnhealthyError(
-              `${environment} did not finish its teardown (health Red): ${database ?? 'its database'} may still be there; the environment is kept.`,
-              {
-                hint: `Its logs say why (CloudWatch Logs /aws/elasticbeanstalk/${environment}/). Fix it, then ${rerun}`,
-              },
-            );
-          }
-          throw error;
-        });
-        note('database dropped, Redis keys deleted');
-      },
-    );
-    await deps.reporter.step(`Terminate ${environment}`, async (note) => {
-      await send(
-        'elasticbeanstalk',
-        deps.eb,
-        new TerminateEnvironmentCommand({ EnvironmentName: environment, TerminateResources: true }),
-      );
       await waitForEnvironment(deps, {
         application,
         environment,

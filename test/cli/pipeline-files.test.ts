@@ -56,7 +56,7 @@ describe('the preview workflows', () => {
     on: Record<string, { types?: string[] } | { cron: string }[]>;
     jobs: Record<
       string,
-      Job & {
+      Omit<Job, 'steps' | 'environment'> & {
         if?: string;
         environment: unknown;
         steps: { id?: string; run?: string; uses?: string; with?: Record<string, unknown> }[];

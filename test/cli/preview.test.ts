@@ -68,7 +68,13 @@ const BASE_SETTINGS = [
  * The deploy fake plus a second environment: the preview, absent until CreateEnvironment, then
  * Launching for a minute, then the fake's scripted state under its own name.
  */
-function previewAccount(o: { exists?: boolean; tags?: Record<string, string> } = {}) {
+function previewAccount(
+  o: {
+    exists?: boolean;
+    tags?: Record<string, string>;
+    settings?: { Namespace: string; OptionName: string; Value: string }[];
+  } = {},
+) {
   const fake = new FakeEb({ label: 'v1' });
   let createdAt: number | undefined = o.exists ? fake.clock.now() - 3_600_000 : undefined;
   let terminatedAt: number | undefined;
@@ -76,9 +82,12 @@ function previewAccount(o: { exists?: boolean; tags?: Record<string, string> } =
     [NAMES.environment, BASE_SETTINGS],
   ]);
   if (o.exists) {
-    settings.set(PREVIEW.environment, [
-      { Namespace: ENVNS, OptionName: 'DATABASE_URL', Value: 'postgres://app@db:5432/demo_pr_12' },
-    ]);
+    settings.set(
+      PREVIEW.environment,
+      o.settings ?? [
+        { Namespace: ENVNS, OptionName: 'DATABASE_URL', Value: 'postgres://app@db:5432/demo_pr_12' },
+      ],
+    );
   }
   let teardownAt: number | undefined;
   const preview = (): EnvironmentDescription | undefined => {
@@ -331,6 +340,23 @@ describe('lsvc preview down', () => {
     });
     expect(fake.ebMock).not.toHaveReceivedCommand(TerminateEnvironmentCommand);
     expect(fake.ebMock).not.toHaveReceivedCommand(UpdateEnvironmentCommand);
+  });
+
+  it('a second down after a torn-down preview (Green, PREVIEW_TEARDOWN set) terminates without another teardown', async () => {
+    const { fake } = previewAccount({
+      exists: true,
+      settings: [
+        { Namespace: ENVNS, OptionName: 'DATABASE_URL', Value: 'postgres://app@db:5432/demo_pr_12' },
+        { Namespace: ENVNS, OptionName: 'PREVIEW_TEARDOWN', Value: 'true' },
+      ],
+    });
+    const result = await previewDown(downDeps(fake), downOptions);
+    expect(fake.ebMock).not.toHaveReceivedCommand(UpdateEnvironmentCommand);
+    expect(fake.ebMock).toHaveReceivedCommandWith(TerminateEnvironmentCommand, {
+      EnvironmentName: 'demo-pr-12',
+    });
+    expect(result.terminated).toBe(true);
+    expect(fake.reporter.lines.join('\n')).toContain('has torn down already');
   });
 
   it('never touches an environment without the lsvc:preview tag', async () => {
