@@ -57,6 +57,11 @@ Exit codes: as "lsvc deploy" (0 deployed; 6 failed; 7 timed out; 9 locked; 5 AWS
       default: '30s',
       helpValue: '<duration>',
     }),
+    cost: Flags.boolean({
+      description: 'Show the estimated monthly cost of the preview (Price List API). --no-cost skips it.',
+      allowNo: true,
+      default: true,
+    }),
     ...lockFlags,
     ...awsFlags,
   };
@@ -161,6 +166,27 @@ Exit codes: as "lsvc deploy" (0 deployed; 6 failed; 7 timed out; 9 locked; 5 AWS
               branch: t.branch,
               expires,
               instanceType: t.aws.config.previews?.instanceType,
+              estimateCost: this.flags.cost
+                ? async (shape) => {
+                    const [{ previewCostItems, HOURS_PER_MONTH }, { estimateWithPriceList }, { renderCost }] =
+                      await Promise.all([
+                        import('../../src/cost/estimate.js'),
+                        import('../../src/cost/prices.js'),
+                        import('../../src/cost/render.js'),
+                      ]);
+                    const estimate = await estimateWithPriceList(
+                      t.aws.target,
+                      previewCostItems(shape.region, shape.instanceType),
+                      [`Its database and Redis are ${t.base}'s: not counted again.`],
+                    );
+                    return {
+                      hourlyUsd: estimate.complete ? estimate.knownUsd / HOURS_PER_MONTH : undefined,
+                      text: renderCost(estimate, this.ui.paint, 'Estimated monthly cost of the preview').join(
+                        '\n',
+                      ),
+                    };
+                  }
+                : undefined,
               version,
               description:
                 `preview ${t.name.slug} · ${releaseDescription(fromGit ? git : undefined, version)}`.slice(
