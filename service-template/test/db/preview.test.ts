@@ -3,6 +3,7 @@
 // path creates the database and the migrations run on it; the teardown drops it and deletes the
 // keys under the preview's prefix only; the base database is refused by name.
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -12,6 +13,16 @@ import { createDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { createPreviewDatabase, databaseNameOf, teardownPreview } from '../../src/preview.js';
 import { dialect, redisUrl, serverDatabaseUrl } from '../support/env.js';
+import { startProcess } from '../support/process.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 const id = randomBytes(4).toString('hex');
 const name = `little_service_pr_${id}`;
@@ -124,5 +135,39 @@ describe('preview teardown (PREVIEW_TEARDOWN=true)', () => {
 
     // Idempotent: a second teardown finds nothing to do.
     expect(await teardownPreview(config, redis)).toEqual({ database: name, dropped: false, redisKeys: 0 });
+  });
+});
+
+describe('the entry points docker-entrypoint.sh runs (node dist/src/preview.js ...)', () => {
+  const env = () => ({
+    DATABASE_URL: urlOf(name),
+    DATABASE_ADMIN_URL: serverDatabaseUrl,
+    DATABASE_CREATE: 'true',
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: prefix,
+    AUTH_JWT_SECRET: 'test-secret-of-at-least-thirty-two-characters',
+  });
+
+  it('create makes the database; teardown drops it and its keys, then answers health checks with 200 until SIGTERM', async () => {
+    const create = startProcess('src/preview.ts', env(), ['create']);
+    expect((await create.exited).code).toBe(0);
+    expect(create.output()).toContain('preview database created');
+    expect(await databaseExists(name)).toBe(true);
+    await redis.set(`${prefix}:process-note:meta`, 'x');
+
+    const port = await freePort();
+    const teardown = startProcess(
+      'src/preview.ts',
+      { ...env(), PREVIEW_TEARDOWN: 'true', PORT: String(port), HOST: '127.0.0.1' },
+      ['teardown', 'web'],
+    );
+    await teardown.waitFor(/preview torn down/);
+    const answer = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ status: 'torn-down', database: name, dropped: true, redisKeys: 1 });
+    expect(await databaseExists(name)).toBe(false);
+    expect(await redis.keys(`${prefix}:*`)).toEqual([]);
+    teardown.process.kill('SIGTERM');
+    expect((await teardown.exited).code).toBe(0);
   });
 });
