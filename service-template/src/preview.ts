@@ -117,15 +117,15 @@ export async function teardownPreview(config: Config, redis: Redis): Promise<Tea
 }
 
 /** After a teardown: answer every request 200, so the environment's health says "done". */
-function serveTornDown(config: Config, result: TeardownResult) {
+function serveTornDown(config: Config, result: TeardownResult): Promise<void> {
   const body = JSON.stringify({ status: 'torn-down', ...result });
   const server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' }).end(body);
   });
-  server.listen(config.http.port, config.http.host);
   const stop = () => server.close(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  return new Promise((resolve) => server.listen(config.http.port, config.http.host, resolve));
 }
 
 async function main(command: string | undefined, processType = 'web') {
@@ -147,8 +147,8 @@ async function main(command: string | undefined, processType = 'web') {
     const redis = createWorkerRedis(config.redis.url, log);
     try {
       const result = await teardownPreview(config, redis);
-      log.info(result, 'preview torn down: database dropped, Redis keys deleted');
-      serveTornDown(config, result);
+      await serveTornDown(config, result);
+      log.info(result, 'preview torn down: database dropped, Redis keys deleted; answering health checks');
     } finally {
       redis.disconnect();
     }
