@@ -50,6 +50,10 @@ export interface DeployOptions extends TargetEnvironment {
   rollback: boolean;
   detach: boolean;
   timings: Timings;
+  /** Appended to the application version's label (previews: <version>-pr-12, deleted with them). */
+  labelSuffix?: string | undefined;
+  /** The command that deploys it again, for hints (default: lsvc deploy --env ...). */
+  again?: string | undefined;
 }
 
 function baseRequest(t: TargetEnvironment, timings: Timings, commandStart: number) {
@@ -174,7 +178,7 @@ async function deployRecorded(
   const version = await reporter.step(`Application version ${opts.version}`, async (note) => {
     const v = await ensureApplicationVersion(deps, {
       application: opts.names.application,
-      version: opts.version,
+      version: `${opts.version}${opts.labelSuffix ?? ''}`,
       description: opts.description,
       bundle,
       bucket: at.bucket,
@@ -199,7 +203,7 @@ async function deployRecorded(
     rollback: opts.rollback,
     detach: opts.detach,
     kind: 'deploy',
-    again: `lsvc deploy --env ${opts.envName} --version ${opts.version}`,
+    again: opts.again ?? `lsvc deploy --env ${opts.envName} --version ${opts.version}`,
   };
   return rollOut(deps, request);
 }
