@@ -29,12 +29,19 @@ delete env.NODE_ENV;
 
 function run(command, argv, cwd, ok = [0]) {
   const start = performance.now();
-  const r = spawnSync(command, argv, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 2 ** 20 });
+  const r = spawnSync(command, argv, {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 256 * 2 ** 20,
+  });
   const ms = performance.now() - start;
   const stdout = r.stdout.toString();
   const stderr = r.stderr.toString();
   if (!ok.includes(r.status)) {
-    throw new Error(`${command} ${argv.join(' ')} exited ${r.status}\n${stdout.slice(-4000)}\n${stderr.slice(-4000)}`);
+    throw new Error(
+      `${command} ${argv.join(' ')} exited ${r.status}\n${stdout.slice(-4000)}\n${stderr.slice(-4000)}`,
+    );
   }
   return { ms, stdout, stderr, status: r.status };
 }
