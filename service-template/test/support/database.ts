@@ -25,9 +25,11 @@ function withDatabase(url: string, name: string) {
   return parsed.toString();
 }
 
-export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  options: { migrate?: boolean; /** A database to copy instead of migrating. */ copyOf?: string } = {},
+): Promise<TestDatabase> {
   const name = `little_service_t_${randomBytes(5).toString('hex')}`;
-  const copy = options.migrate !== false && templateDatabase ? templateDatabase : undefined;
+  const copy = options.migrate !== false ? (options.copyOf ?? templateDatabase) : undefined;
   const admin = createDatabase({ url: serverDatabaseUrl, poolMax: 1 });
   try {
     if (copy && !serverDatabaseUrl.startsWith('mysql')) {
@@ -72,8 +74,10 @@ async function copyMysqlDatabase(url: string, from: string) {
       select table_name as name from information_schema.tables
       where table_schema = ${from} and table_type = 'BASE TABLE' order by table_name`.execute(db);
     for (const { name } of tables) {
-      const { rows } = await sql<Record<string, string>>`show create table ${sql.id(from, name)}`.execute(db);
-      await sql.raw(rows[0]['Create Table']).execute(db);
+      const { rows } = await sql<{ 'Create Table': string }>`show create table ${sql.id(from, name)}`.execute(db);
+      const [definition] = rows;
+      if (!definition) throw new Error(`show create table ${from}.${name} returned nothing`);
+      await sql.raw(definition['Create Table']).execute(db);
       await sql`insert into ${sql.id(name)} select * from ${sql.id(from, name)}`.execute(db);
     }
   } finally {
