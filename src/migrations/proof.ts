@@ -12,6 +12,7 @@ import { Writable } from 'node:stream';
 import { systemClock } from '../clock.js';
 import { DockerError, InterruptedError, UsageError } from '../errors.js';
 import { runProcess } from '../exec.js';
+import { onForcedExit } from '../interrupt.js';
 import type { Exec } from '../git.js';
 import { type ProgressOptions, runSteps as realRunSteps, type StepContext } from '../progress.js';
 import { type BackingService, databaseName, databaseService, redisService } from '../testing/backing.js';
@@ -102,6 +103,8 @@ const READY_PROBE = [
 
 export async function proveMigrations(opts: ProofOptions): Promise<ProofResult> {
   const run = new ProofRun(opts);
+  // A second Ctrl-C exits at once: its containers still go (src/interrupt.ts exitAfterCleanup).
+  const unregister = onForcedExit(() => run.cleanup());
   try {
     return await run.execute();
   } catch (error) {
@@ -112,6 +115,7 @@ export async function proveMigrations(opts: ProofOptions): Promise<ProofResult> 
     }
     throw error;
   } finally {
+    unregister();
     await run.cleanup();
   }
 }
@@ -430,9 +434,22 @@ class ProofRun {
   private async oldTests(step: StepContext): Promise<void> {
     const { docker, signal } = this.o;
     const json = new Collector();
+    const started = Date.now();
+    let files = 0;
+    let lastLine = Date.now();
     const errors = new LineCollector((line) => {
-      if (/^(PASS|FAIL) /.test(line.trim())) step.output(truncate(line.trim(), 120));
+      if (!/^(PASS|FAIL) /.test(line.trim())) return;
+      files += 1;
+      lastLine = Date.now();
+      step.output(truncate(line.trim(), 120));
     });
+    // A test file can take longer than the 10 s a silent step may last.
+    const heartbeat = setInterval(() => {
+      if (Date.now() - lastLine < 8000) return;
+      lastLine = Date.now();
+      step.output(`${files} test file(s) done, ${Math.round((Date.now() - started) / 1000)} s`);
+    }, 1000);
+    heartbeat.unref();
     const exitCode = await dockerStep(
       `Could not run the old version's tests (${this.oldImage})`,
       () =>
@@ -449,7 +466,9 @@ class ProofRun {
         ),
       undefined,
       signal,
-    );
+    ).finally(() => {
+      clearInterval(heartbeat);
+    });
     errors.flush();
     signal.throwIfAborted();
     const results = parseJestJson(json.text());

@@ -55,7 +55,8 @@ export async function down(db: Kysely<any>): Promise<void> {
 `;
 
 function git(service: { dir: string; env: NodeJS.ProcessEnv }, ...args: string[]): void {
-  execFileSync('git', args, { cwd: service.dir, env: service.env, stdio: 'pipe' });
+  const author = ['-c', 'user.name=Ada', '-c', 'user.email=ada@example.com'];
+  execFileSync('git', [...author, ...args], { cwd: service.dir, env: service.env, stdio: 'pipe' });
 }
 
 /** Check out a new branch from v1 with one migration added and committed. */

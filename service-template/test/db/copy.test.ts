@@ -3,19 +3,21 @@
 // columns, constraints, rows and migration history, on the dialect the suite runs against.
 import { afterAll, expect, it } from '@jest/globals';
 import { sql } from 'kysely';
-import { pendingMigrations } from '../../src/db/migrator.js';
+import { migrateToLatest, pendingMigrations } from '../../src/db/migrator.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const databases: TestDatabase[] = [];
 afterAll(() => Promise.all(databases.map((database) => database.drop())));
 
 it('copies a migrated database, a later column and its rows included, instead of migrating', async () => {
-  const source = await createTestDatabase();
+  // Migrated here: under TEST_DATABASE_TEMPLATE itself (the proof), a copy would already be ahead.
+  const source = await createTestDatabase({ migrate: false });
   databases.push(source);
+  await migrateToLatest(source.db);
   // What a newer release's migration might have added.
   await source.db.schema
     .alterTable('notes')
-    .addColumn('pinned', 'integer', (col) => col.defaultTo(1))
+    .addColumn('copy_test_extra', 'integer', (col) => col.defaultTo(1))
     .execute();
   const row = (id: string, slug: string) => ({
     id,
@@ -34,8 +36,10 @@ it('copies a migrated database, a later column and its rows included, instead of
 
   const copy = await createTestDatabase({ copyOf: source.name });
   databases.push(copy);
-  const notes = await sql<{ slug: string; pinned: number }>`select slug, pinned from notes`.execute(copy.db);
-  expect(notes.rows).toEqual([{ slug: 'one', pinned: 1 }]);
+  const notes = await sql<{ slug: string; copy_test_extra: number }>`select slug, copy_test_extra from notes`.execute(
+    copy.db,
+  );
+  expect(notes.rows).toEqual([{ slug: 'one', copy_test_extra: 1 }]);
   expect(await pendingMigrations(copy.db)).toEqual([]);
   // Constraints came along: the unique slug still holds.
   await expect(
