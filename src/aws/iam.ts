@@ -174,6 +174,13 @@ export function instancePolicy(
         Resource: `arn:${p}:secretsmanager:${r}:${a}:secret:${secretPrefix(service, env)}*`,
       },
       {
+        // The public keys of the services calling this one (LSVC_CALLER_JWKS_<NAME>).
+        Sid: 'CallerKeys',
+        Effect: 'Allow',
+        Action: ['ssm:GetParameter'],
+        Resource: `arn:${p}:ssm:${r}:${a}:parameter/lsvc/${env}/*/jwks`,
+      },
+      {
         Sid: 'SourceBundle',
         Effect: 'Allow',
         Action: ['s3:GetObject'],
@@ -258,6 +265,7 @@ export function lsvcPolicy({ scope, service, env, repository }: LsvcPolicyInput)
         Sid: 'ReadEverywhere',
         Effect: 'Allow',
         Action: [
+          'cloudwatch:DescribeAlarmHistory',
           'cloudwatch:DescribeAlarms',
           'cloudwatch:GetMetricData',
           'ec2:DescribeAccountAttributes',
@@ -679,6 +687,15 @@ export function lsvcPolicy({ scope, service, env, repository }: LsvcPolicyInput)
         Resource: arn('ssm', `parameter/lsvc/${service}/${envPart}/deploy-lock`),
       },
       'The deploy lock (/lsvc/<service>/<env>/deploy-lock): one deploy, rollback or env set at a time.',
+    ],
+    [
+      {
+        Sid: 'IdentityKeys',
+        Effect: 'Allow',
+        Action: ['ssm:AddTagsToResource', 'ssm:DeleteParameter', 'ssm:GetParameter', 'ssm:PutParameter'],
+        Resource: arn('ssm', `parameter/lsvc/${envPart}/${service}/jwks`),
+      },
+      'The public keys of the service identity (/lsvc/<env>/<service>/jwks): provision, rotate-identity, destroy.',
     ],
   ];
   statements.push(...pipelineStatements(scope, service));

@@ -50,6 +50,7 @@ function applySettings(base: BuiltinDefaults, over: EnvironmentSettings | undefi
     redis: { ...base.redis, ...over.redis },
     alarms: { ...base.alarms, ...over.alarms },
     env,
+    callers: over.callers ?? base.callers,
   };
 }
 

@@ -64,6 +64,15 @@ const ecrRepository = pattern(
 const envVarName = pattern(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name (letters, digits, _)');
 const envVars = z.record(envVarName, z.union([z.string(), z.number(), z.boolean()]));
 
+// `callers: { orders: [notes:read] }`: the services whose tokens this one accepts, and what each
+// may do (permission names of the template's src/auth/permissions.ts, checked there at boot).
+const permissionName = pattern(/^[a-z][a-z0-9-]*:[a-z][a-z0-9-]*$/, 'a permission such as notes:read');
+const callers = z
+  .record(serviceName, z.array(permissionName).max(50))
+  .refine((c) => Object.keys(c).length <= 50, {
+    error: 'at most 50 callers',
+  });
+
 export const environmentSettingsSchema = z.strictObject({
   region: region.optional(),
   profile: profile.optional(),
@@ -79,6 +88,7 @@ export const environmentSettingsSchema = z.strictObject({
   redis: redis.partial().optional(),
   alarms: alarms.partial().optional(),
   env: envVars.optional(),
+  callers: callers.optional(),
 });
 
 const environmentName = z.string().superRefine((value, ctx) => {
@@ -168,6 +178,8 @@ export interface ResolvedEnvironment {
   redis: RedisSettings;
   alarms: AlarmSettings;
   env: Record<string, string>;
+  /** Services allowed to call this one, with their permissions (`callers:`; an environment's replaces `defaults:`). */
+  callers: Record<string, string[]>;
 }
 
 export interface ResolvedConfig {
@@ -220,4 +232,5 @@ export const BUILTIN_DEFAULTS: BuiltinDefaults = {
     redisMemoryPercent: 80,
   },
   env: {},
+  callers: {},
 };

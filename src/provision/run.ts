@@ -14,6 +14,7 @@ import { databaseSecret, rdsInstance } from './resources/database.js';
 import { ebApplication } from './resources/eb-application.js';
 import { ebEnvironment } from './resources/eb-environment.js';
 import { ecrRepository } from './resources/ecr.js';
+import { identityJwks, identitySecret } from './resources/identity.js';
 import { instanceProfile, instanceRole, serviceRole } from './resources/iam.js';
 import { cacheSubnetGroup, dbSubnetGroup, securityGroup } from './resources/network.js';
 import { cacheParameterGroup, redisReplicationGroup } from './resources/redis.js';
@@ -64,6 +65,8 @@ export function buildResources(ctx: ProvisionContext): Resource[] {
     dbSubnetGroup(ctx),
     databaseSecret(ctx),
     rdsInstance(ctx),
+    identitySecret(ctx),
+    identityJwks(ctx),
     cacheSubnetGroup(ctx),
     cacheParameterGroup(ctx),
     redisReplicationGroup(ctx),

@@ -10,12 +10,14 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
 
 import type { ArnScope } from '../aws/iam.js';
 import type { ResourceNames } from '../aws/names.js';
 import type { Clock } from '../clock.js';
 import type { ResolvedEnvironment } from '../config/schema.js';
+import type { IdentitySecret } from '../identity/keys.js';
 import type { StepContext } from '../progress.js';
 
 export interface ProvisionClients {
@@ -29,6 +31,7 @@ export interface ProvisionClients {
   secrets: SecretsManagerClient;
   elasticache: ElastiCacheClient;
   cloudwatch: CloudWatchClient;
+  ssm: SSMClient;
 }
 
 export type Action = 'create' | 'update' | 'unchanged';
@@ -43,6 +46,7 @@ export type ResourceKind =
   | 'security-group'
   | 'db-subnet-group'
   | 'secret'
+  | 'ssm-parameter'
   | 'rds-instance'
   | 'cache-subnet-group'
   | 'cache-parameter-group'
@@ -112,6 +116,8 @@ export interface Known {
   database?: { status: string; host?: string; port?: number };
   redis?: { status: string; host?: string; port?: number };
   platform?: string;
+  /** The service identity's secret (ARN once it exists) and its value, once read or generated. */
+  identity?: { arn?: string; value?: IdentitySecret };
 }
 
 /** Everything a resource needs: configuration, names, clients, timing, and what is known. */

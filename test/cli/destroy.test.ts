@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { DescribeDBInstancesCommand, DescribeDBSubnetGroupsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DeleteTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetProductsCommand } from '@aws-sdk/client-pricing';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -54,12 +55,13 @@ const sm = mockClient(SecretsManagerClient);
 const ec2 = mockClient(EC2Client);
 const iam = mockClient(IAMClient);
 const ecr = mockClient(ECRClient);
+const ssm = mockClient(SSMClient);
 /** What the tests use of each mock, whatever its client. */
 interface Stub {
   reset(): unknown;
   calls(): { args: unknown[] }[];
 }
-const ALL: Stub[] = [eb, cw, rds, ec, sns, sm, ec2, iam, ecr];
+const ALL: Stub[] = [eb, cw, rds, ec, sns, sm, ec2, iam, ecr, ssm];
 
 const READ_ONLY = /^(Describe|List|Get)/;
 interface Call {
@@ -132,6 +134,8 @@ function everything(opts: { deletionProtection?: boolean } = {}) {
       { TopicArn: 'arn:aws:sns:eu-west-1:123456789012:billing-api-staging-alarms' },
     ],
   });
+  ssm.onAnyCommand().resolves({});
+  ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '{"keys":[]}' } });
   sm.onAnyCommand().resolves({});
   sm.on(ListSecretsCommand).resolves({
     SecretList: [
@@ -194,6 +198,7 @@ const clients = (): DestroyClients => ({
   ec2: new EC2Client({ region: 'eu-west-1' }),
   iam: new IAMClient({ region: 'eu-west-1' }),
   ecr: new ECRClient({ region: 'eu-west-1' }),
+  ssm: new SSMClient({ region: 'eu-west-1' }),
 });
 
 function prompter(answer: string | undefined, mode: 'ask' | 'yes' = 'ask'): Prompter & { asked: string[] } {
@@ -278,6 +283,7 @@ describe('lsvc destroy', () => {
       ],
       ['DeleteReplicationGroup', { ReplicationGroupId: 'billing-api-staging', RetainPrimaryCluster: false }],
       ['DeleteTopic', { TopicArn: 'arn:aws:sns:eu-west-1:123456789012:billing-api-staging-alarms' }],
+      ['DeleteParameter', { Name: '/lsvc/staging/billing-api/jwks' }],
       ['DeleteSecret', { SecretId: 'lsvc/billing-api/staging/WEBHOOK_TOKEN', RecoveryWindowInDays: 7 }],
       ['DeleteSecret', { SecretId: 'lsvc/billing-api/staging/database', RecoveryWindowInDays: 7 }],
       ['DeleteDBSubnetGroup', { DBSubnetGroupName: 'billing-api-staging' }],
@@ -360,6 +366,7 @@ describe('lsvc destroy', () => {
     );
     expect(text).toContain('  - 3 CloudWatch alarm(s) billing-api-staging-*');
     expect(text).toContain('  - secret lsvc/billing-api/staging/database (7-day recovery window)');
+    expect(text).toContain('  - SSM parameter /lsvc/staging/billing-api/jwks');
     expect(text).toContain('  - ECR repository billing-api (2 image(s))');
     expect(text).toContain('Dry run: nothing was changed.');
   });
@@ -426,6 +433,7 @@ describe('lsvc destroy', () => {
     ec.on(DescribeCacheParameterGroupsCommand).rejects(named('CacheParameterGroupNotFound', 'not found'));
     sns.onAnyCommand().resolves({ Topics: [] });
     sm.onAnyCommand().resolves({ SecretList: [] });
+    ssm.onAnyCommand().rejects(named('ParameterNotFound', 'not found'));
     ec2.onAnyCommand().resolves({ SecurityGroups: [] });
     iam.onAnyCommand().rejects(named('NoSuchEntityException', 'not found'));
     const p = prompter('billing-api-staging');

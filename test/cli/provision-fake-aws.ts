@@ -13,6 +13,7 @@ import {
   PutMetricAlarmCommand,
   type PutMetricAlarmInput,
 } from '@aws-sdk/client-cloudwatch';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -162,6 +163,7 @@ export class FakeAccount {
   paramGroups = new Map<string, { family: string; policy?: string }>();
   redis = new Map<string, Redis>();
   alarms = new Map<string, MetricAlarm>();
+  parameters = new Map<string, string>();
   private ids = 0;
   nextId(prefix: string): string {
     this.ids++;
@@ -189,6 +191,7 @@ const CLASSES = {
   secrets: SecretsManagerClient,
   elasticache: ElastiCacheClient,
   cloudwatch: CloudWatchClient,
+  ssm: SSMClient,
 } as const;
 
 export function clients(region = REGION): ProvisionClients {
@@ -203,6 +206,7 @@ export function clients(region = REGION): ProvisionClients {
     secrets: new SecretsManagerClient({ region }),
     elasticache: new ElastiCacheClient({ region }),
     cloudwatch: new CloudWatchClient({ region }),
+    ssm: new SSMClient({ region }),
   };
 }
 
@@ -648,6 +652,18 @@ function wire(a: FakeAccount, m: Mocks): void {
     if (!secret) throw awsError('ResourceNotFoundException');
     secret.value = i.SecretString;
     return { ARN: secret.arn };
+  });
+
+  // SSM Parameter Store
+  on(m.ssm, GetParameterCommand, (i: { Name: string }) => {
+    const value = a.parameters.get(i.Name);
+    if (value === undefined) throw awsError('ParameterNotFound');
+    return { Parameter: { Name: i.Name, Value: value } };
+  });
+  on(m.ssm, PutParameterCommand, (i: { Name: string; Value: string; Overwrite?: boolean }) => {
+    if (a.parameters.has(i.Name) && !i.Overwrite) throw awsError('ParameterAlreadyExists');
+    a.parameters.set(i.Name, i.Value);
+    return { Version: 1 };
   });
 
   // ElastiCache

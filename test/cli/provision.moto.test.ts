@@ -11,6 +11,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import {
@@ -136,6 +137,7 @@ describe('provision in process: moto for what it answers', () => {
       secrets: withGaps(new SecretsManagerClient(sdk), log, 'secretsmanager'),
       elasticache: new ElastiCacheClient({ region: REGION }),
       cloudwatch: new CloudWatchClient({ region: REGION }),
+      ssm: withGaps(new SSMClient(sdk), log, 'ssm'),
     };
   };
   const run = (dryRun = false): Promise<ProvisionResult> =>
@@ -279,7 +281,7 @@ describe('lsvc provision --dry-run (built binary) against moto', () => {
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout) as ProvisionResult;
     expect(result).toMatchObject({ environment: `${service}-staging`, dryRun: true });
-    expect(result.resources).toHaveLength(25);
+    expect(result.resources).toHaveLength(27);
     expect(result.resources.filter((x) => x.action !== 'create')).toEqual([]);
     const { cost } = result as ProvisionResult & { cost: CostEstimate };
     expect(cost).toMatchObject({ knownUsd: 0, complete: false });
