@@ -20,7 +20,7 @@ The version is --version, or the git commit (12 characters; "-dirty" when the tr
 
 --timeout is a hard deadline for each wait: no AWS call outlives it (a call with no answer for 10 s says so).
 
-When the release adds migrations relative to the version running in the environment (the migration head of its release record), lsvc first runs the static "lsvc check migrations" against that version's commit: unsafe migrations are refused before anything changes (exit 6, the findings shown). --skip-migration-check deploys anyway and the release record says so. Each release record keeps the release's migration head and its contract migrations, for the rollback guard.
+When the release adds migrations relative to the version running in the environment (the migration head of its release record), lsvc first runs "lsvc check migrations" against that version's commit: the static reading, then (when the service has a Dockerfile test stage and Docker answers) the Docker proof, the running version's readiness and its tests on the new schema (--skip-migration-proof skips the proof). Unsafe migrations are refused before anything changes (exit 6, the findings or the failing tests shown). --skip-migration-check deploys anyway and the release record says so. Each release record keeps the release's migration head and its contract migrations, for the rollback guard.
 
 Ctrl-C while it rolls out offers to abort the update (AbortEnvironmentUpdate); SIGTERM, SIGHUP or no terminal abort it without asking. lsvc then says where the environment stands. A second signal exits at once.
 
@@ -78,6 +78,10 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
     'skip-migration-check': Flags.boolean({
       description:
         'Deploy without checking the new migrations against the running version (recorded in the release).',
+    }),
+    'skip-migration-proof': Flags.boolean({
+      description:
+        'Check the new migrations by reading them only: skip the Docker proof (the running version and its tests on the new schema).',
     }),
     ...lockFlags,
     ...awsFlags,
@@ -170,6 +174,7 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
             envName: this.flags.env,
             dir: dirname(aws.config.file),
             skip: this.flags['skip-migration-check'],
+            proof: { ui: this.ui, json: this.jsonEnabled(), skip: this.flags['skip-migration-proof'] },
             info: (line) => {
               if (this.jsonEnabled()) this.ui.debug(line);
               else this.ui.info(line);

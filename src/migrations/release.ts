@@ -15,12 +15,13 @@ import type { Exec } from '../git.js';
 import { isGood, type ReleaseRecord } from '../releases/record.js';
 import { listReleaseRecords } from '../releases/store.js';
 import { findService } from '../testing/service.js';
-import { makePaint } from '../ui.js';
-import { checkMigrations } from './check.js';
+import { makePaint, type Ui } from '../ui.js';
+import { checkMigrations, type MigrationsReport } from './check.js';
+import { proveStep, type ProofSummary } from './prove-step.js';
 import { MIGRATIONS_FOLDER } from './git-changes.js';
 import { MigrationParseError, readMigration } from './read-migration.js';
 import type { SqlDialect } from './read-sql.js';
-import { renderMigrationsReport } from './render.js';
+import { renderMigrationsReport, renderProof } from './render.js';
 
 const plainPaint = makePaint(false);
 
@@ -213,6 +214,8 @@ export interface DeployCheckOptions {
   skip: boolean;
   exec?: Exec;
   info: (line: string) => void;
+  /** After a safe static pass: the Docker proof (src/migrations/prove-step.ts); absent: static only. */
+  prove?: (report: MigrationsReport) => Promise<ProofSummary>;
 }
 
 /**
@@ -245,7 +248,18 @@ export async function checkBeforeDeploy(o: DeployCheckOptions): Promise<ReleaseR
       },
     );
   }
-  o.info(`The ${report.migrations.length} new migration(s) are safe for ${running.version}.`);
+  const proof = await o.prove?.(report);
+  if (proof?.ran && !proof.result.safe) {
+    throw new UnhealthyError(
+      `Not deployed: ${running.version}, which runs in ${o.envName} while the new version rolls out (and after a rollback), fails on the new schema.`,
+      {
+        details: renderProof(proof.result, plainPaint).filter(Boolean),
+        hint: 'Split the change into expand and contract releases, or pass --skip-migration-check (recorded in the release).',
+      },
+    );
+  }
+  const proven = proof?.ran ? ', proven in Docker (its readiness and tests on the new schema)' : '';
+  o.info(`The ${report.migrations.length} new migration(s) are safe for ${running.version}${proven}.`);
   return migrations;
 }
 
@@ -257,14 +271,30 @@ export async function deployMigrationCheck(o: {
   dir: string;
   skip: boolean;
   info: (line: string) => void;
+  /** For the Docker proof; absent: the static check only. */
+  proof?: { ui: Ui; json: boolean; skip: boolean };
 }): Promise<ReleaseRecord['migrations']> {
   const service = await findService(o.dir);
+  const proof = o.proof;
   return checkBeforeDeploy({
     dir: service.dir,
     dialect: service.engine,
     envName: o.envName,
     skip: o.skip,
     info: o.info,
+    ...(proof
+      ? {
+          prove: (report: MigrationsReport) =>
+            proveStep({
+              service,
+              report,
+              ui: proof.ui,
+              json: proof.json,
+              staticOnly: proof.skip,
+              skipFlag: '--skip-migration-proof',
+            }),
+        }
+      : {}),
     records: () =>
       environmentRecords(o.clients, {
         application: o.names.application,

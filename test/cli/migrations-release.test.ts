@@ -9,6 +9,7 @@ import { describe, expect, it } from '@jest/globals';
 
 import { deploy, type DeployOptions, rollback, type RollbackOptions } from '../../src/deploy/deploy.js';
 import { ExitCode } from '../../src/errors.js';
+import type { ProofResult } from '../../src/migrations/proof.js';
 import { checkBeforeDeploy, checkoutMigrations, runningCommit } from '../../src/migrations/release.js';
 import { finished, newRelease, type ReleaseRecord } from '../../src/releases/record.js';
 import { FIXTURES, tempDir } from '../support/cli.js';
@@ -251,7 +252,12 @@ describe('check migrations --env: the running commit', () => {
 
 describe('lsvc deploy: the migration check before anything changes', () => {
   const info: string[] = [];
-  const run = (dir: string, running: ReleaseRecord[], skip = false) => {
+  const run = (
+    dir: string,
+    running: ReleaseRecord[],
+    skip = false,
+    prove?: Parameters<typeof checkBeforeDeploy>[0]['prove'],
+  ) => {
     info.length = 0;
     let read = 0;
     return {
@@ -260,6 +266,7 @@ describe('lsvc deploy: the migration check before anything changes', () => {
         dialect: 'postgres',
         envName: 'staging',
         skip,
+        ...(prove ? { prove } : {}),
         info: (line) => info.push(line),
         records: async () => {
           read += 1;
@@ -294,6 +301,63 @@ describe('lsvc deploy: the migration check before anything changes', () => {
       checkSkipped: false,
     });
     expect(info[1]).toBe('The 1 new migration(s) are safe for v1.');
+  });
+
+  it('after a safe static pass, the Docker proof: its failure refuses the deploy with the old tests that broke', async () => {
+    const { dir, v1 } = await checkout('v2-additive');
+    const running = [deployedRecord('v1', v1, migrations('20260101000000_create_notes'))];
+    const proved: string[][] = [];
+    const result = (safe: boolean): ProofResult => ({
+      old: { ref: v1, sha: v1, image: 'notes-service:test-old' },
+      newImage: 'notes-service:test',
+      migrations: ['migrations/20260201000000_add_pinned_and_tags.ts'],
+      safe,
+      tests: { passed: safe ? 12 : 11, failed: safe ? 0 : 1, total: 12 },
+      ...(safe
+        ? {}
+        : {
+            failure: {
+              stage: 'old-tests' as const,
+              message: '1 of the old tests failed on the new schema',
+              output: [],
+              failingTests: [
+                { file: 'test/notes.test.ts', name: 'lists notes', message: ['column missing'] },
+              ],
+            },
+          }),
+      runId: 'r1',
+      ms: 1000,
+    });
+    const unsafe = run(dir, running, false, async (report) => {
+      proved.push(report.migrations.map((m) => m.file));
+      return { ran: true, result: result(false) };
+    });
+    await expect(unsafe.result).rejects.toMatchObject({
+      exitCode: ExitCode.Unhealthy,
+      message:
+        'Not deployed: v1, which runs in staging while the new version rolls out (and after a rollback), fails on the new schema.',
+      details: expect.arrayContaining([expect.stringContaining('lists notes')]),
+    });
+    expect(proved).toEqual([['migrations/20260201000000_add_pinned_and_tags.ts']]);
+    const safe = run(dir, running, false, async () => ({ ran: true, result: result(true) }));
+    await expect(safe.result).resolves.toMatchObject({ head: '20260201000000_add_pinned_and_tags' });
+    expect(info.at(-1)).toBe(
+      'The 1 new migration(s) are safe for v1, proven in Docker (its readiness and tests on the new schema).',
+    );
+    // A static refusal never starts the proof.
+    const { dir: dropDir, v1: dropV1 } = await checkout('v2-drop-column');
+    let started = 0;
+    const refused = run(
+      dropDir,
+      [deployedRecord('v1', dropV1, migrations('20260101000000_create_notes'))],
+      false,
+      async () => {
+        started += 1;
+        return { ran: false, reason: 'x' };
+      },
+    );
+    await expect(refused.result).rejects.toMatchObject({ exitCode: ExitCode.Unhealthy });
+    expect(started).toBe(0);
   });
 
   it('--skip-migration-check: no check, no records read, recorded as skipped', async () => {
