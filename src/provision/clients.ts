@@ -8,6 +8,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 
 import { type AwsClientTarget, makeClient } from '../aws/clients.js';
@@ -25,6 +26,7 @@ export function makeProvisionClients(target: AwsClientTarget): ProvisionClients 
     secrets: makeClient(SecretsManagerClient, target),
     elasticache: makeClient(ElastiCacheClient, target),
     cloudwatch: makeClient(CloudWatchClient, target),
+    ssm: makeClient(SSMClient, target),
   };
 }
 

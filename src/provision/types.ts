@@ -10,6 +10,7 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
 
 import type { ArnScope } from '../aws/iam.js';
@@ -29,6 +30,8 @@ export interface ProvisionClients {
   secrets: SecretsManagerClient;
   elasticache: ElastiCacheClient;
   cloudwatch: CloudWatchClient;
+  /** Parameter Store: the endpoints this environment publishes and those of its dependencies. */
+  ssm: SSMClient;
 }
 
 export type Action = 'create' | 'update' | 'unchanged';
@@ -48,7 +51,8 @@ export type ResourceKind =
   | 'cache-parameter-group'
   | 'redis'
   | 'eb-environment'
-  | 'alarm';
+  | 'alarm'
+  | 'ssm-parameter';
 
 /** One line of the plan and of the result (`--json`: resources[]). */
 export interface PlanRow {
@@ -112,6 +116,8 @@ export interface Known {
   database?: { status: string; host?: string; port?: number };
   redis?: { status: string; host?: string; port?: number };
   platform?: string;
+  /** The environment's base URL (its CNAME), once it exists. */
+  environmentUrl?: string;
 }
 
 /** Everything a resource needs: configuration, names, clients, timing, and what is known. */
@@ -123,6 +129,8 @@ export interface ProvisionContext {
   clients: ProvisionClients;
   timing: Timing;
   known: Known;
+  /** lsvc.yml dependsOn, resolved before the plan: <SERVICE>_URL -> the dependency's URL. */
+  dependencies: Record<string, string>;
   /** Things the user should know that are not failures (printed after the summary). */
   warnings: string[];
 }

@@ -40,13 +40,13 @@ describe('lsvc provision (in process, fake account)', () => {
     const human = await runCommand(Provision, ['--env', 'staging', '--dry-run'], { cwd });
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(
-      /^Plan for shop-staging \(eu-west-1\): 25 to create, 0 to update, 0 unchanged$/m,
+      /^Plan for shop-staging \(eu-west-1\): 27 to create, 0 to update, 0 unchanged$/m,
     );
     expect(human.stdout).toMatch(/^\+ create {5}ecr-repository +shop$/m);
     expect(human.stdout).toMatch(/^ {6}scan on push$/m);
     expect(human.stdout).toMatch(/^\+ create {5}eb-environment +shop-staging$/m);
     expect(human.stdout).toMatch(
-      /^Dry run: nothing was changed \(25 to create, 0 to update, 0 unchanged\)\.$/m,
+      /^Dry run: nothing was changed \(27 to create, 0 to update, 0 unchanged\)\.$/m,
     );
     expect(mutating(mocks)).toEqual([]);
 
@@ -83,7 +83,7 @@ describe('lsvc provision (in process, fake account)', () => {
     const second = await runCommand(Provision, ['--env', 'staging'], { cwd });
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(
-      /^Plan for shop-staging \(eu-west-1\): 0 to create, 0 to update, 25 unchanged$/m,
+      /^Plan for shop-staging \(eu-west-1\): 0 to create, 0 to update, 27 unchanged$/m,
     );
     expect(second.stdout).toMatch(/^shop-staging is up to date: nothing to change\.$/m);
     expect(mutating(mocks)).toEqual([]);

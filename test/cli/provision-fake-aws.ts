@@ -93,6 +93,12 @@ import {
   SNSClient,
   SubscribeCommand,
 } from '@aws-sdk/client-sns';
+import {
+  DeleteParametersCommand,
+  GetParametersCommand,
+  PutParameterCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 
@@ -162,6 +168,8 @@ export class FakeAccount {
   paramGroups = new Map<string, { family: string; policy?: string }>();
   redis = new Map<string, Redis>();
   alarms = new Map<string, MetricAlarm>();
+  /** SSM Parameter Store: the endpoints environments publish. */
+  parameters = new Map<string, { value: string; tags: unknown }>();
   private ids = 0;
   nextId(prefix: string): string {
     this.ids++;
@@ -189,6 +197,7 @@ const CLASSES = {
   secrets: SecretsManagerClient,
   elasticache: ElastiCacheClient,
   cloudwatch: CloudWatchClient,
+  ssm: SSMClient,
 } as const;
 
 export function clients(region = REGION): ProvisionClients {
@@ -203,6 +212,7 @@ export function clients(region = REGION): ProvisionClients {
     secrets: new SecretsManagerClient({ region }),
     elasticache: new ElastiCacheClient({ region }),
     cloudwatch: new CloudWatchClient({ region }),
+    ssm: new SSMClient({ region }),
   };
 }
 
@@ -416,6 +426,7 @@ function wire(a: FakeAccount, m: Mocks): void {
     Status: env.status,
     Health: env.health,
     SolutionStackName: env.stack,
+    CNAME: `${name}.${REGION}.elasticbeanstalk.com`,
   });
   on(m.eb, DescribeEnvironmentsCommand, (i: { EnvironmentNames: string[] }) => ({
     Environments: i.EnvironmentNames.flatMap((n) => {
@@ -783,6 +794,27 @@ function wire(a: FakeAccount, m: Mocks): void {
       return {};
     },
   );
+
+  // SSM Parameter Store, as provision uses it: GetParameters answers missing names in
+  // InvalidParameters; PutParameter refuses Tags with Overwrite, and an existing name without it.
+  on(m.ssm, GetParametersCommand, (i: { Names: string[] }) => ({
+    Parameters: i.Names.flatMap((n) => {
+      const p = a.parameters.get(n);
+      return p ? [{ Name: n, Value: p.value, Type: 'String' }] : [];
+    }),
+    InvalidParameters: i.Names.filter((n) => !a.parameters.has(n)),
+  }));
+  on(m.ssm, PutParameterCommand, (i: { Name: string; Value: string; Overwrite?: boolean; Tags?: unknown }) => {
+    if (i.Overwrite && i.Tags) throw awsError('ValidationException', 'Tags and Overwrite cannot be used together');
+    const existing = a.parameters.get(i.Name);
+    if (existing && !i.Overwrite) throw awsError('ParameterAlreadyExists');
+    a.parameters.set(i.Name, { value: i.Value, tags: existing?.tags ?? i.Tags });
+    return { Version: 1 };
+  });
+  on(m.ssm, DeleteParametersCommand, (i: { Names: string[] }) => {
+    const deleted = i.Names.filter((n) => a.parameters.delete(n));
+    return { DeletedParameters: deleted, InvalidParameters: i.Names.filter((n) => !deleted.includes(n)) };
+  });
 
   // CloudWatch
   on(m.cloudwatch, DescribeAlarmsCommand, (i: { AlarmNamePrefix?: string }) => ({

@@ -26,6 +26,7 @@ import { GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 
 import { resourceNames } from '../../src/aws/names.js';
@@ -134,6 +135,8 @@ describe('provision in process: moto for what it answers', () => {
       secrets: withGaps(new SecretsManagerClient(sdk), log, 'secretsmanager'),
       elasticache: new ElastiCacheClient({ region: REGION }),
       cloudwatch: new CloudWatchClient({ region: REGION }),
+      // Parameter Store is moto's: the endpoints are published there for real.
+      ssm: withGaps(new SSMClient(sdk), log, 'ssm'),
     };
   };
   const run = (dryRun = false): Promise<ProvisionResult> =>
@@ -271,7 +274,7 @@ describe('lsvc provision --dry-run (built binary) against moto', () => {
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout) as ProvisionResult;
     expect(result).toMatchObject({ environment: `${service}-staging`, dryRun: true });
-    expect(result.resources).toHaveLength(25);
+    expect(result.resources).toHaveLength(27);
     expect(result.resources.filter((x) => x.action !== 'create')).toEqual([]);
     expect(proxy.actions.length).toBeGreaterThan(15);
     expect(proxy.actions.filter((a) => !READ_ONLY.test(a))).toEqual([]);
