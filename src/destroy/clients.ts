@@ -9,6 +9,7 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 
 import { makeClient, type AwsClientTarget } from '../aws/clients.js';
 
@@ -22,10 +23,12 @@ export interface DestroyClients {
   ec2: EC2Client;
   iam: IAMClient;
   ecr: ECRClient;
+  /** The endpoint parameters provision published (/lsvc/<env>/<service>/url, /openapi). */
+  ssm: SSMClient;
 }
 
 export async function makeDestroyClients(target: AwsClientTarget): Promise<DestroyClients> {
-  const [eb, cw, rds, ec, sns, sm, ec2, iam, ecr] = await Promise.all([
+  const [eb, cw, rds, ec, sns, sm, ec2, iam, ecr, ssm] = await Promise.all([
     import('@aws-sdk/client-elastic-beanstalk'),
     import('@aws-sdk/client-cloudwatch'),
     import('@aws-sdk/client-rds'),
@@ -35,6 +38,7 @@ export async function makeDestroyClients(target: AwsClientTarget): Promise<Destr
     import('@aws-sdk/client-ec2'),
     import('@aws-sdk/client-iam'),
     import('@aws-sdk/client-ecr'),
+    import('@aws-sdk/client-ssm'),
   ]);
   return {
     eb: makeClient(eb.ElasticBeanstalkClient, target),
@@ -46,5 +50,6 @@ export async function makeDestroyClients(target: AwsClientTarget): Promise<Destr
     ec2: makeClient(ec2.EC2Client, target),
     iam: makeClient(iam.IAMClient, target),
     ecr: makeClient(ecr.ECRClient, target),
+    ssm: makeClient(ssm.SSMClient, target),
   };
 }

@@ -19,6 +19,7 @@ import {
 import { DescribeDBInstancesCommand, DescribeDBSubnetGroupsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DeleteTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import Destroy from '../../commands/destroy.js';
@@ -52,12 +53,13 @@ const sm = mockClient(SecretsManagerClient);
 const ec2 = mockClient(EC2Client);
 const iam = mockClient(IAMClient);
 const ecr = mockClient(ECRClient);
+const ssm = mockClient(SSMClient);
 /** What the tests use of each mock, whatever its client. */
 interface Stub {
   reset(): unknown;
   calls(): { args: unknown[] }[];
 }
-const ALL: Stub[] = [eb, cw, rds, ec, sns, sm, ec2, iam, ecr];
+const ALL: Stub[] = [eb, cw, rds, ec, sns, sm, ec2, iam, ecr, ssm];
 
 const READ_ONLY = /^(Describe|List|Get)/;
 interface Call {
@@ -180,6 +182,16 @@ function everything(opts: { deletionProtection?: boolean } = {}) {
   ecr
     .on(DescribeImagesCommand)
     .resolves({ imageDetails: [{ imageTags: ['a1b2c3d4e5f6'] }, { imageTags: ['0f9e8d7c6b5a'] }] });
+  ssm.onAnyCommand().resolves({});
+  ssm.on(GetParametersCommand).resolves({
+    Parameters: [
+      { Name: '/lsvc/staging/billing-api/url', Value: 'http://billing-api-staging.eu-west-1.elasticbeanstalk.com' },
+      {
+        Name: '/lsvc/staging/billing-api/openapi',
+        Value: 'http://billing-api-staging.eu-west-1.elasticbeanstalk.com/openapi.json',
+      },
+    ],
+  });
 }
 
 const clients = (): DestroyClients => ({
@@ -192,6 +204,7 @@ const clients = (): DestroyClients => ({
   ec2: new EC2Client({ region: 'eu-west-1' }),
   iam: new IAMClient({ region: 'eu-west-1' }),
   ecr: new ECRClient({ region: 'eu-west-1' }),
+  ssm: new SSMClient({ region: 'eu-west-1' }),
 });
 
 function prompter(answer: string | undefined, mode: 'ask' | 'yes' = 'ask'): Prompter & { asked: string[] } {
@@ -264,6 +277,11 @@ describe('lsvc destroy', () => {
             'billing-api-staging-p99-latency',
           ],
         },
+      ],
+      // The endpoints first: no caller is pointed at an environment on its way out.
+      [
+        'DeleteParameters',
+        { Names: ['/lsvc/staging/billing-api/url', '/lsvc/staging/billing-api/openapi'] },
       ],
       ['TerminateEnvironment', { EnvironmentName: 'billing-api-staging', TerminateResources: true }],
       [
@@ -357,6 +375,9 @@ describe('lsvc destroy', () => {
       '  - Elastic Beanstalk environment billing-api-staging (Ready; its instances and load balancer too)',
     );
     expect(text).toContain('  - 3 CloudWatch alarm(s) billing-api-staging-*');
+    expect(text).toContain(
+      '  - SSM parameter(s) /lsvc/staging/billing-api/url, /lsvc/staging/billing-api/openapi (the endpoints callers read)',
+    );
     expect(text).toContain('  - secret lsvc/billing-api/staging/database (7-day recovery window)');
     expect(text).toContain('  - ECR repository billing-api (2 image(s))');
     expect(text).toContain('Dry run: nothing was changed.');

@@ -92,7 +92,7 @@ describe('lsvc provision (in process, fake account)', () => {
     const production = await runCommand(Provision, ['--env', 'production', '--yes'], { cwd });
     expect(production.code).toBe(0);
     expect(production.stdout).toMatch(/^✔ Wait for RDS instance shop-production/m);
-    expect(production.stdout).toMatch(/^Done: shop-production \(22 created, 0 updated, 3 unchanged\)\.$/m);
+    expect(production.stdout).toMatch(/^Done: shop-production \(24 created, 0 updated, 3 unchanged\)\.$/m);
   });
 
   it('exits 5 naming the denied action, with a pointer to lsvc iam-policy', async () => {
