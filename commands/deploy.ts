@@ -110,6 +110,12 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
     if (fromGit && git.dirty) {
       this.ui.warn(`The working tree has uncommitted changes: deploying ${version}, built from them.`);
     }
+    // A dependency (lsvc.yml dependsOn) that is not provisioned stops the deploy here: nothing changed.
+    const { dependencyProperties, resolveEnvironmentDependencies } = await import(
+      '../src/endpoints/dependencies.js'
+    );
+    const dependencies = await resolveEnvironmentDependencies(aws);
+    for (const d of dependencies) this.ui.debug(`dependency ${d.service}: ${d.variable}=${d.url}`);
     if (aws.environment.confirm && !this.flags.yes) {
       const question = `Deploy ${version} to ${aws.names.environment}?`;
       // No terminal: fail with "pass --yes" rather than deploy to a confirm: true environment unasked.
@@ -132,7 +138,8 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
         prompter: this.prompter,
         ui: this.ui,
       },
-      async () => this.deployLocked(aws, version, fromGit ? git : undefined, timings),
+      async () =>
+        this.deployLocked(aws, version, fromGit ? git : undefined, timings, dependencyProperties(dependencies)),
     );
   }
 
@@ -141,6 +148,7 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
     version: string,
     git: GitCommit | undefined,
     timings: Timings,
+    properties: Record<string, string>,
   ) {
     const fromGit = git !== undefined;
     const { releaseDescription } = await import('../src/deploy/git-info.js');
@@ -223,6 +231,7 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
           rollback: this.flags.rollback,
           detach: this.flags.detach,
           timings,
+          properties,
         },
       );
     } catch (error) {

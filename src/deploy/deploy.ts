@@ -50,6 +50,8 @@ export interface DeployOptions extends TargetEnvironment {
   rollback: boolean;
   detach: boolean;
   timings: Timings;
+  /** <SERVICE>_URL of each lsvc.yml dependsOn, resolved before anything changed. */
+  properties?: Record<string, string> | undefined;
 }
 
 function baseRequest(t: TargetEnvironment, timings: Timings, commandStart: number) {
@@ -200,6 +202,7 @@ async function deployRecorded(
     detach: opts.detach,
     kind: 'deploy',
     again: `lsvc deploy --env ${opts.envName} --version ${opts.version}`,
+    properties: opts.properties,
   };
   return rollOut(deps, request);
 }

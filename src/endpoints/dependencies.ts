@@ -55,3 +55,22 @@ export async function resolveDependencies(
 export function dependencyProperties(deps: ResolvedDependency[]): Record<string, string> {
   return Object.fromEntries(deps.map((d) => [d.variable, d.url]));
 }
+
+/** For a command: read the environment's dependencies through its own SSM client. */
+export async function resolveEnvironmentDependencies(aws: {
+  target: { region: string; profile?: string | undefined };
+  environment: { name: string; dependsOn: string[] };
+}): Promise<ResolvedDependency[]> {
+  if (!aws.environment.dependsOn.length) return [];
+  const { makeSsmClient } = await import('../aws/ssm.js');
+  const ssm = await makeSsmClient(aws.target);
+  try {
+    return await resolveDependencies(
+      ssm,
+      { environment: aws.environment.name, region: aws.target.region },
+      aws.environment.dependsOn,
+    );
+  } finally {
+    ssm.destroy();
+  }
+}
