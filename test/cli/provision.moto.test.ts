@@ -90,6 +90,17 @@ describe('provision in process: moto for what it answers', () => {
           })),
         };
       },
+      // moto gives environments no CNAME ("", where EB always has one for a web server).
+      DescribeEnvironments: async (input) => {
+        const out = await realEb.send(new DescribeEnvironmentsCommand(input as never));
+        return {
+          ...out,
+          Environments: out.Environments?.map((e) => ({
+            ...e,
+            CNAME: e.CNAME || `${e.EnvironmentName ?? ''}.${REGION}.elasticbeanstalk.com`,
+          })),
+        };
+      },
       CreateEnvironment: async (input) => {
         created.set(String(input.EnvironmentName), input.OptionSettings as ConfigurationOptionSetting[]);
         return realEb.send(new CreateEnvironmentCommand(input as never));
@@ -164,6 +175,7 @@ describe('provision in process: moto for what it answers', () => {
         'secretsmanager:CreateSecret',
         'rds:CreateDBInstance',
         'elasticbeanstalk:CreateEnvironment',
+        'ssm:PutParameter',
       ]),
     );
 

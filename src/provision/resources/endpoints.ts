@@ -45,7 +45,12 @@ function endpointParameter(ctx: ProvisionContext, e: Endpoint): Resource {
       if (wanted !== undefined && current === wanted) return { action: 'unchanged', details: [] };
       const apply = async (now: ProvisionContext) => {
         const url = now.known.environmentUrl;
-        if (url === undefined) throw new Error(`the URL of ${now.names.environment} is still unknown`);
+        if (url === undefined) {
+          // Elastic Beanstalk gives a web environment its CNAME as it launches: not there yet.
+          const warning = `${now.names.environment} has no URL (CNAME) yet: its endpoints are not published; run "lsvc provision --env ${now.environment.name}" again later.`;
+          if (!now.warnings.includes(warning)) now.warnings.push(warning);
+          return;
+        }
         await writeParameter(
           now.clients.ssm,
           { name: e.name, value: e.value(url), description: e.description, tags: envTags(now) },
