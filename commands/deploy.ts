@@ -111,9 +111,8 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
       this.ui.warn(`The working tree has uncommitted changes: deploying ${version}, built from them.`);
     }
     // A dependency (lsvc.yml dependsOn) that is not provisioned stops the deploy here: nothing changed.
-    const { dependencyProperties, resolveEnvironmentDependencies } = await import(
-      '../src/endpoints/dependencies.js'
-    );
+    const { dependencyProperties, resolveEnvironmentDependencies } =
+      await import('../src/endpoints/dependencies.js');
     const dependencies = await resolveEnvironmentDependencies(aws);
     for (const d of dependencies) this.ui.debug(`dependency ${d.service}: ${d.variable}=${d.url}`);
     if (aws.environment.confirm && !this.flags.yes) {
@@ -139,7 +138,13 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
         ui: this.ui,
       },
       async () =>
-        this.deployLocked(aws, version, fromGit ? git : undefined, timings, dependencyProperties(dependencies)),
+        this.deployLocked(
+          aws,
+          version,
+          fromGit ? git : undefined,
+          timings,
+          dependencyProperties(dependencies),
+        ),
     );
   }
 

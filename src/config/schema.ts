@@ -132,7 +132,8 @@ export const serviceConfigSchema = z
     minMax(cfg.defaults?.minInstances, cfg.defaults?.maxInstances, ['defaults', 'minInstances']);
     const callsItself = (list: string[] | undefined, path: (string | number)[]) => {
       const at = list?.indexOf(cfg.service) ?? -1;
-      if (at >= 0) ctx.addIssue({ code: 'custom', path: [...path, at], message: 'a service cannot depend on itself' });
+      if (at >= 0)
+        ctx.addIssue({ code: 'custom', path: [...path, at], message: 'a service cannot depend on itself' });
     };
     callsItself(cfg.defaults?.dependsOn, ['defaults', 'dependsOn']);
     for (const [name, env] of Object.entries(cfg.environments)) {

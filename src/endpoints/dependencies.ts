@@ -41,8 +41,7 @@ export async function resolveDependencies(
       `${missing.length === 1 ? 'A dependency is' : 'Dependencies are'} not provisioned in ${env}: ${list} (dependsOn in lsvc.yml).`,
       {
         details: missing.map(
-          (s) =>
-            `${s}: no usable ${urlParameterName(env, s)} in SSM Parameter Store (${target.region})`,
+          (s) => `${s}: no usable ${urlParameterName(env, s)} in SSM Parameter Store (${target.region})`,
         ),
         hint: `Run "lsvc provision --env ${env}" in ${first}'s folder first${missing.length > 1 ? ' (and the others)' : ''}, or remove it from dependsOn. Nothing was changed.`,
       },

@@ -185,7 +185,10 @@ function everything(opts: { deletionProtection?: boolean } = {}) {
   ssm.onAnyCommand().resolves({});
   ssm.on(GetParametersCommand).resolves({
     Parameters: [
-      { Name: '/lsvc/staging/billing-api/url', Value: 'http://billing-api-staging.eu-west-1.elasticbeanstalk.com' },
+      {
+        Name: '/lsvc/staging/billing-api/url',
+        Value: 'http://billing-api-staging.eu-west-1.elasticbeanstalk.com',
+      },
       {
         Name: '/lsvc/staging/billing-api/openapi',
         Value: 'http://billing-api-staging.eu-west-1.elasticbeanstalk.com/openapi.json',
@@ -279,10 +282,7 @@ describe('lsvc destroy', () => {
         },
       ],
       // The endpoints first: no caller is pointed at an environment on its way out.
-      [
-        'DeleteParameters',
-        { Names: ['/lsvc/staging/billing-api/url', '/lsvc/staging/billing-api/openapi'] },
-      ],
+      ['DeleteParameters', { Names: ['/lsvc/staging/billing-api/url', '/lsvc/staging/billing-api/openapi'] }],
       ['TerminateEnvironment', { EnvironmentName: 'billing-api-staging', TerminateResources: true }],
       [
         'DeleteDBInstance',

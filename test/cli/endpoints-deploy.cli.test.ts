@@ -64,7 +64,11 @@ describe('lsvc deploy with dependsOn', () => {
       expect(r.code).toBe(0);
       expect(fake.env.version).toBe('v1');
       expect(fake.env.options).toEqual([
-        { Namespace: 'aws:elasticbeanstalk:application:environment', OptionName: 'BILLING_API_URL', Value: url },
+        {
+          Namespace: 'aws:elasticbeanstalk:application:environment',
+          OptionName: 'BILLING_API_URL',
+          Value: url,
+        },
       ]);
       expect(fake.ebCalls().filter((c) => c === 'UpdateEnvironment')).toHaveLength(1);
     } finally {
@@ -82,7 +86,9 @@ describe('lsvc deploy with dependsOn', () => {
       expect(r.stderr).toContain(
         'Error: A dependency is not provisioned in production: notes-api (dependsOn in lsvc.yml).',
       );
-      expect(r.stderr).toContain('notes-api: no usable /lsvc/production/notes-api/url in SSM Parameter Store');
+      expect(r.stderr).toContain(
+        'notes-api: no usable /lsvc/production/notes-api/url in SSM Parameter Store',
+      );
       expect(r.stderr).toContain(
         `Hint: Run "lsvc provision --env production" in notes-api's folder first, or remove it from dependsOn. Nothing was changed.`,
       );

@@ -16,7 +16,15 @@ import { provision, type ProvisionResult } from '../../src/provision/run.js';
 import type { PlanRow } from '../../src/provision/types.js';
 import { makeUi } from '../../src/ui.js';
 import { ensureMoto, MOTO_SDK, uniqueSuffix } from '../support/moto.js';
-import { clients, fastTiming, FakeAccount, mockAccount, mutating, REGION, resetHistory } from './provision-fake-aws.js';
+import {
+  clients,
+  fastTiming,
+  FakeAccount,
+  mockAccount,
+  mutating,
+  REGION,
+  resetHistory,
+} from './provision-fake-aws.js';
 
 const stamp = uniqueSuffix();
 const callee = `ep-bill-${stamp}`;
@@ -42,7 +50,10 @@ beforeAll(async () => {
 afterAll(async () => {
   // Whatever a failed test left behind.
   const { DeleteParametersCommand } = await import('@aws-sdk/client-ssm');
-  const names = [callee, caller, broken].flatMap((s) => [`/lsvc/staging/${s}/url`, `/lsvc/staging/${s}/openapi`]);
+  const names = [callee, caller, broken].flatMap((s) => [
+    `/lsvc/staging/${s}/url`,
+    `/lsvc/staging/${s}/openapi`,
+  ]);
   await ssm.send(new DeleteParametersCommand({ Names: names.slice(0, 10) }));
   ssm.destroy();
 });
@@ -110,7 +121,10 @@ describe('endpoints in SSM Parameter Store (moto)', () => {
       [`/lsvc/staging/${callee}/openapi`]: `http://${cname(callee)}/openapi.json`,
     });
     const tags = await ssm.send(
-      new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: `/lsvc/staging/${callee}/url` }),
+      new ListTagsForResourceCommand({
+        ResourceType: 'Parameter',
+        ResourceId: `/lsvc/staging/${callee}/url`,
+      }),
     );
     expect(tags.TagList).toEqual(
       expect.arrayContaining([
@@ -125,10 +139,12 @@ describe('endpoints in SSM Parameter Store (moto)', () => {
     const again = await run(callee);
     expect(again.resources.filter((r) => r.action !== 'unchanged')).toEqual([]);
 
-    account.envs.get(`${callee}-staging`)?.options.push(
-      { Namespace: 'aws:elbv2:listener:443', OptionName: 'Protocol', Value: 'HTTPS' },
-      { Namespace: 'aws:elbv2:listener:443', OptionName: 'SSLCertificateArns', Value: 'arn:aws:acm:x' },
-    );
+    account.envs
+      .get(`${callee}-staging`)
+      ?.options.push(
+        { Namespace: 'aws:elbv2:listener:443', OptionName: 'Protocol', Value: 'HTTPS' },
+        { Namespace: 'aws:elbv2:listener:443', OptionName: 'SSLCertificateArns', Value: 'arn:aws:acm:x' },
+      );
     const https = await run(callee);
     expect(https.resources.filter((r) => r.action !== 'unchanged')).toEqual([
       expect.objectContaining({
@@ -178,7 +194,10 @@ describe('endpoints in SSM Parameter Store (moto)', () => {
     const empty = { send: async () => ({}) };
     const destroyClients = {
       ...Object.fromEntries(
-        ['eb', 'cloudwatch', 'rds', 'elasticache', 'sns', 'secrets', 'ec2', 'iam', 'ecr'].map((k) => [k, empty]),
+        ['eb', 'cloudwatch', 'rds', 'elasticache', 'sns', 'secrets', 'ec2', 'iam', 'ecr'].map((k) => [
+          k,
+          empty,
+        ]),
       ),
       ssm,
     } as unknown as DestroyClients;
@@ -189,7 +208,11 @@ describe('endpoints in SSM Parameter Store (moto)', () => {
         timing: { clock: { now: () => 0, sleep: async () => undefined }, pollMs: 1 },
         runSteps: async (steps) => {
           for (const s of steps)
-            await s.run({ title: () => undefined, output: () => undefined, signal: new AbortController().signal });
+            await s.run({
+              title: () => undefined,
+              output: () => undefined,
+              signal: new AbortController().signal,
+            });
         },
         prompter: { mode: 'yes', confirm: async () => true, ask: async () => '' },
         ui: makeUi({

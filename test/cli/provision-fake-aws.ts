@@ -804,13 +804,18 @@ function wire(a: FakeAccount, m: Mocks): void {
     }),
     InvalidParameters: i.Names.filter((n) => !a.parameters.has(n)),
   }));
-  on(m.ssm, PutParameterCommand, (i: { Name: string; Value: string; Overwrite?: boolean; Tags?: unknown }) => {
-    if (i.Overwrite && i.Tags) throw awsError('ValidationException', 'Tags and Overwrite cannot be used together');
-    const existing = a.parameters.get(i.Name);
-    if (existing && !i.Overwrite) throw awsError('ParameterAlreadyExists');
-    a.parameters.set(i.Name, { value: i.Value, tags: existing?.tags ?? i.Tags });
-    return { Version: 1 };
-  });
+  on(
+    m.ssm,
+    PutParameterCommand,
+    (i: { Name: string; Value: string; Overwrite?: boolean; Tags?: unknown }) => {
+      if (i.Overwrite && i.Tags)
+        throw awsError('ValidationException', 'Tags and Overwrite cannot be used together');
+      const existing = a.parameters.get(i.Name);
+      if (existing && !i.Overwrite) throw awsError('ParameterAlreadyExists');
+      a.parameters.set(i.Name, { value: i.Value, tags: existing?.tags ?? i.Tags });
+      return { Version: 1 };
+    },
+  );
   on(m.ssm, DeleteParametersCommand, (i: { Names: string[] }) => {
     const deleted = i.Names.filter((n) => a.parameters.delete(n));
     return { DeletedParameters: deleted, InvalidParameters: i.Names.filter((n) => !deleted.includes(n)) };

@@ -186,7 +186,9 @@ export function environmentOptions({
 /** An ALB listener on 443 configured (and not disabled): the environment is reached over https. */
 export function listensOnHttps(options: ConfigurationOptionSetting[]): boolean {
   const listener = options.filter((o) => o.Namespace === 'aws:elbv2:listener:443');
-  return listener.length > 0 && !listener.some((o) => o.OptionName === 'ListenerEnabled' && o.Value === 'false');
+  return (
+    listener.length > 0 && !listener.some((o) => o.OptionName === 'ListenerEnabled' && o.Value === 'false')
+  );
 }
 
 function lastSegment(value: string): string {
