@@ -20,7 +20,9 @@ export async function readParameters(ssm: Ssm, names: string[]): Promise<Map<str
   const found = new Map<string, string>();
   for (let i = 0; i < names.length; i += BATCH) {
     const out = await send('ssm', ssm, new GetParametersCommand({ Names: names.slice(i, i + BATCH) }));
-    for (const p of out?.Parameters ?? []) if (p.Name && p.Value !== undefined) found.set(p.Name, p.Value);
+    // Typed as always there; a stub client (tests, an emulator) may answer nothing.
+    const parameters = (out as typeof out | undefined)?.Parameters ?? [];
+    for (const p of parameters) if (p.Name && p.Value !== undefined) found.set(p.Name, p.Value);
   }
   return found;
 }

@@ -23,10 +23,10 @@ afterAll(async () => {
   for (const d of dirs) await removeDir(d);
 });
 
-type Listed = {
+interface Listed {
   Labels: Record<string, string>;
   Ports: { PrivatePort: number; PublicPort?: number; Type: string }[];
-};
+}
 
 /** listContainers of a fake engine: answers by the dev.lsvc.service label it is asked for. */
 function fakeDocker(stacks: Record<string, Listed[]>) {
@@ -106,10 +106,11 @@ describe('workspaceFolders', () => {
   it('finds a dependency beside the service, or listed in lsvc-fleet.yml above it', async () => {
     const ws = await tempDir('lsvc-dev-ws-');
     dirs.push(ws);
-    for (const [path, service] of [
+    const services: [string, string][] = [
       ['orders', 'orders'],
       ['billing', 'billing-api'],
-    ]) {
+    ];
+    for (const [path, service] of services) {
       await mkdir(join(ws, path), { recursive: true });
       await writeFile(join(ws, path, 'lsvc.yml'), yml(service));
     }

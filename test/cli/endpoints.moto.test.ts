@@ -88,7 +88,10 @@ const plans: PlanRow[][] = [];
 
 const values = async (...names: string[]) => {
   const out = await ssm.send(new GetParametersCommand({ Names: names }));
-  return Object.fromEntries((out.Parameters ?? []).map((p) => [p.Name, p.Value]));
+  return Object.fromEntries((out.Parameters ?? []).map((p) => [p.Name ?? '', p.Value ?? ''])) as Record<
+    string,
+    string
+  >;
 };
 
 const cname = (service: string) => `${service}-staging.${REGION}.elasticbeanstalk.com`;

@@ -97,7 +97,10 @@ describe('provision in process: moto for what it answers', () => {
           ...out,
           Environments: out.Environments?.map((e) => ({
             ...e,
-            CNAME: e.CNAME || `${e.EnvironmentName ?? ''}.${REGION}.elasticbeanstalk.com`,
+            CNAME:
+              e.CNAME !== undefined && e.CNAME !== ''
+                ? e.CNAME
+                : `${e.EnvironmentName ?? ''}.${REGION}.elasticbeanstalk.com`,
           })),
         };
       },

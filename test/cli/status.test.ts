@@ -649,10 +649,10 @@ describe('lsvc status: the dependencies (lsvc.yml dependsOn) with their health',
     const text = screen({ healthy: s.healthy, checkedAt: new Date(NOW).toISOString(), environments: [s] });
     expect(text).toContain('  Depends on 3');
     expect(text).toMatch(
-      /^ {4}payments {3}Ready Yellow \(Warning\)  http:\/\/payments-staging\.eu-west-1\.elasticbeanstalk\.com$/m,
+      /^ {4}payments {3}Ready Yellow \(Warning\) {2}http:\/\/payments-staging\.eu-west-1\.elasticbeanstalk\.com$/m,
     );
     expect(text).toMatch(
-      /^ {4}notes-api  - {23}not provisioned in staging \(run "lsvc provision --env staging" in notes-api's folder\)$/m,
+      /^ {4}notes-api {2}- {23}not provisioned in staging \(run "lsvc provision --env staging" in notes-api's folder\)$/m,
     );
     expect(text).toMatch(/^ {4}search {5}- {23}could not read search-staging: Access denied/m);
   });
