@@ -1,7 +1,9 @@
 import { Flags } from '@oclif/core';
 
+import type { AwsEnvironment } from '../src/aws/environment.js';
 import { BaseCommand } from '../src/base-command.js';
-import { awsFlags, envFlag } from '../src/flags.js';
+import type { PricedParts } from '../src/cost/estimate.js';
+import { awsFlags, costFlag, envFlag } from '../src/flags.js';
 
 export default class Destroy extends BaseCommand<typeof Destroy> {
   static override summary = 'Delete an environment and everything lsvc provisioned for it.';
@@ -30,6 +32,7 @@ Exit code: 0 done (or nothing left); 2 unknown --env, a confirmation that did no
     }),
     'skip-final-snapshot': Flags.boolean({ description: 'Delete the database without a final snapshot.' }),
     'dry-run': Flags.boolean({ description: 'Only list what would be deleted.' }),
+    ...costFlag,
     ...awsFlags,
   };
 
@@ -58,6 +61,7 @@ Exit code: 0 done (or nothing left); 2 unknown --env, a confirmation that did no
           runSteps: (steps) => runSteps(steps, { json: false, signal: stop.signal }),
           prompter: this.prompter,
           ui: this.ui,
+          ...(this.flags.cost ? { estimate: await costEstimator(aws) } : {}),
         },
         destroyTarget(aws, aws.config),
         {
@@ -70,4 +74,14 @@ Exit code: 0 done (or nothing left); 2 unknown --env, a confirmation that did no
       process.off('SIGINT', onSigint);
     }
   }
+}
+
+/** The monthly cost of the parts of the environment destroy found, priced as lsvc.yml says. */
+async function costEstimator(aws: AwsEnvironment) {
+  const [{ environmentCostItems }, { estimateWithPriceList }] = await Promise.all([
+    import('../src/cost/estimate.js'),
+    import('../src/cost/prices.js'),
+  ]);
+  return (parts: PricedParts) =>
+    estimateWithPriceList(aws.target, environmentCostItems(aws.environment, aws.target.region, parts));
 }

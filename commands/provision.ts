@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../src/base-command.js';
-import { awsFlags, envFlag } from '../src/flags.js';
+import { awsFlags, costFlag, envFlag } from '../src/flags.js';
 
 export default class Provision extends BaseCommand<typeof Provision> {
   static override summary = 'Create or update everything an environment needs on AWS.';
@@ -28,7 +28,11 @@ Exit codes: 2 unknown --env; 3 lsvc.yml missing or invalid, or a dependsOn servi
   static override enableJsonFlag = true;
   static override flags = {
     env: envFlag({ required: true }),
-    'dry-run': Flags.boolean({ description: 'Print the plan and stop: no change is made.', default: false }),
+    'dry-run': Flags.boolean({
+      description: 'Print the plan and its estimated monthly cost, and stop: no change is made.',
+      default: false,
+    }),
+    ...costFlag,
     ...awsFlags,
   };
 
@@ -69,6 +73,20 @@ Exit codes: 2 unknown --env; 3 lsvc.yml missing or invalid, or a dependsOn servi
         ),
       );
       const changes = result.resources.filter((r) => r.action !== 'unchanged');
+      if (dryRun && this.flags.cost) {
+        const [{ environmentCostItems }, { estimateWithPriceList }, { renderCost }] = await Promise.all([
+          import('../src/cost/estimate.js'),
+          import('../src/cost/prices.js'),
+          import('../src/cost/render.js'),
+        ]);
+        const cost = await estimateWithPriceList(
+          aws.target,
+          environmentCostItems(aws.environment, aws.target.region),
+        );
+        for (const line of renderCost(cost, paint)) this.ui.info(line);
+        this.ui.info();
+        Object.assign(result, { cost });
+      }
       if (dryRun) {
         this.ui.info(paint.bold(`Dry run: nothing was changed (${countLine(result.resources)}).`));
       } else if (result.cancelled) {

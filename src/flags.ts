@@ -50,3 +50,13 @@ export const lockFlags = {
       "Remove the environment's deploy lock first (left by a run that crashed): asks at a terminal, --yes without one.",
   }),
 };
+
+/** `--cost` / `--no-cost`: the estimated monthly cost from the AWS Price List API. */
+export const costFlag = {
+  cost: Flags.boolean({
+    description:
+      'Show the estimated monthly cost per resource (AWS Price List API, cached a day). --no-cost skips the lookup.',
+    allowNo: true,
+    default: true,
+  }),
+};

@@ -56,6 +56,8 @@ const schema = z.object({
   CORS_ORIGINS: list,
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size like 100kb or 1mb'),
   STATIC_MAX_AGE_SECONDS: int(0, 31_536_000),
+  // Who may read the API reference at /docs: everyone, principals with api:docs, or nobody.
+  API_DOCS: z.enum(['public', 'protected', 'off']),
 
   WORKER_CONCURRENCY: int(1, 1000),
   JOB_ATTEMPTS: int(1, 100),
@@ -126,6 +128,7 @@ const common: Record<string, string> = {
   CORS_ORIGINS: '',
   BODY_LIMIT: '100kb',
   STATIC_MAX_AGE_SECONDS: '3600',
+  API_DOCS: 'public',
   WORKER_CONCURRENCY: '5',
   JOB_ATTEMPTS: '5',
   JOB_BACKOFF_MS: '1000',
@@ -162,6 +165,7 @@ export const defaults: Record<Environment, Record<string, string>> = {
     TRUST_PROXY: 'true',
     SHUTDOWN_DRAIN_DELAY_MS: '3000',
     STATIC_MAX_AGE_SECONDS: '86400',
+    API_DOCS: 'protected',
   },
 };
 
@@ -175,6 +179,7 @@ export interface Config {
     corsOrigins: string[];
     bodyLimit: string;
     staticMaxAgeSeconds: number;
+    apiDocs: 'public' | 'protected' | 'off';
   };
   logLevel: Env['LOG_LEVEL'];
   database: { url: string; password?: string; poolMax: number };
@@ -245,6 +250,7 @@ export function parseConfig(source: NodeJS.ProcessEnv, services: readonly string
       corsOrigins: env.CORS_ORIGINS,
       bodyLimit: env.BODY_LIMIT,
       staticMaxAgeSeconds: env.STATIC_MAX_AGE_SECONDS,
+      apiDocs: env.API_DOCS,
     },
     logLevel: env.LOG_LEVEL,
     database: { url: env.DATABASE_URL, password: env.DATABASE_PASSWORD, poolMax: env.DATABASE_POOL_MAX },

@@ -53,6 +53,7 @@ export const IAM_PREFIX_BY_PACKAGE: Record<string, string> = {
   '@aws-sdk/client-elastic-beanstalk': 'elasticbeanstalk',
   '@aws-sdk/client-elasticache': 'elasticache',
   '@aws-sdk/client-iam': 'iam',
+  '@aws-sdk/client-pricing': 'pricing',
   '@aws-sdk/client-rds': 'rds',
   '@aws-sdk/client-s3': 's3',
   '@aws-sdk/client-secrets-manager': 'secretsmanager',
@@ -293,6 +294,7 @@ export function lsvcPolicy({
           'elasticbeanstalk:ListAvailableSolutionStacks',
           'elasticbeanstalk:ListPlatformVersions',
           'logs:DescribeLogGroups',
+          'pricing:GetProducts',
           'rds:DescribeDBInstances',
           'rds:DescribeDBSnapshots',
           'rds:DescribeDBSubnetGroups',
@@ -301,7 +303,7 @@ export function lsvcPolicy({
         ],
         Resource: '*',
       },
-      'Describe and list calls: AWS does not scope these to resources.',
+      'Describe and list calls (and the Price List API for cost estimates): AWS does not scope these to resources.',
     ],
     [
       {

@@ -1,5 +1,7 @@
 // `lsvc destroy`: look (read-only), show what goes, get the typed confirmation (or --yes --force),
 // then delete step by step. --dry-run stops after looking.
+import type { CostEstimate, PricedParts } from '../cost/estimate.js';
+import { renderCost } from '../cost/render.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import type { Step } from '../progress.js';
@@ -62,6 +64,8 @@ export interface DestroyDeps {
   runSteps: (steps: Step[]) => Promise<void>;
   prompter: Prompter;
   ui: Ui;
+  /** The monthly cost of the parts found (shown with the list); absent: not shown. */
+  estimate?: (parts: PricedParts) => Promise<CostEstimate>;
 }
 
 export interface DestroyResult {
@@ -69,6 +73,7 @@ export interface DestroyResult {
   dryRun: boolean;
   plan: DestroyPlan;
   deleted: boolean;
+  cost?: CostEstimate;
 }
 
 export async function destroy(
@@ -92,6 +97,16 @@ export async function destroy(
   ui.info(`${o.dryRun ? 'Would delete' : 'Deletes'} in ${t.region}:`);
   for (const line of renderPlan(plan, t)) ui.info(line);
   if (plan.repositoryKept) ui.info(ui.paint.dim(`  ${plan.repositoryKept}`));
+  if (deps.estimate) {
+    result.cost = await deps.estimate({
+      environment: plan.environment !== null,
+      database: plan.database !== null,
+      redis: plan.redis !== null,
+    });
+    ui.info();
+    for (const line of renderCost(result.cost, ui.paint, 'What this stops costing, per month')) ui.info(line);
+    ui.info();
+  }
   if (o.dryRun) {
     ui.info(ui.paint.dim('Dry run: nothing was changed.'));
     return result;

@@ -19,6 +19,7 @@ import {
 import { DescribeDBInstancesCommand, DescribeDBSubnetGroupsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DeleteTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetProductsCommand } from '@aws-sdk/client-pricing';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 
@@ -32,6 +33,7 @@ import type { Prompter } from '../../src/prompt.js';
 import { fakeClock } from '../../src/clock.js';
 import { makeUi } from '../../src/ui.js';
 import { removeDir } from '../support/cli.js';
+import { mockPriceList } from '../support/pricing.js';
 import {
   alarm,
   database,
@@ -529,6 +531,35 @@ describe('lsvc destroy (the command)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Would delete in eu-west-1:');
     expect(mutating()).toEqual([]);
+  });
+
+  it('--dry-run shows what the environment stops costing: only the parts still there', async () => {
+    everything();
+    // The database is already gone: it is not counted.
+    rds.on(DescribeDBInstancesCommand).rejects(named('DBInstanceNotFoundFault', 'not found'));
+    const prices = mockPriceList();
+    try {
+      const r = await runCommand(Destroy, ['--env', 'staging', '--dry-run'], {
+        cwd: dir,
+        env: { AWS_REGION: 'eu-west-1', CI: '1' },
+      });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(
+        /^What this stops costing, per month in eu-west-1 \(an estimate from on-demand prices effective 2026-11-01\):$/m,
+      );
+      expect(r.stdout).toMatch(/^ {2}instances +t3\.small x 1/m);
+      expect(r.stdout).toMatch(/^ {2}redis +cache\.t4g\.micro x 1 +\$13\.14$/m);
+      expect(r.stdout).not.toMatch(/^ {2}database/m);
+      expect(r.stdout).toMatch(/^ {2}total +\$48\.18 \/ month$/m);
+      const noCost = await runCommand(Destroy, ['--env', 'staging', '--dry-run', '--no-cost'], {
+        cwd: dir,
+        env: { AWS_REGION: 'eu-west-1', CI: '1' },
+      });
+      expect(noCost.stdout).not.toContain('stops costing');
+      expect(prices.commandCalls(GetProductsCommand)).toHaveLength(3);
+    } finally {
+      prices.restore();
+    }
   });
 
   it('unknown environment: exit 2', async () => {

@@ -1,10 +1,11 @@
 // The provision command itself: output, --json shape, exit codes. In process against the fake
 // account, and as the built binary for the cases that need no AWS at all.
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { CreateRepositoryCommand } from '@aws-sdk/client-ecr';
 
 import Provision from '../../commands/provision.js';
 import { removeDir, runCli, tempDir } from '../support/cli.js';
+import { mockPriceList } from '../support/pricing.js';
 import {
   awsError,
   mockAccount,
@@ -32,10 +33,16 @@ const dir = async (yml = YML) => {
 afterAll(async () => {
   for (const d of dirs) await removeDir(d);
 });
+let prices: ReturnType<typeof mockPriceList> | undefined;
+afterEach(() => {
+  prices?.restore();
+  prices = undefined;
+});
 
 describe('lsvc provision (in process, fake account)', () => {
-  it('--dry-run prints the plan, changes nothing, and --json gives {environment, dryRun, resources}', async () => {
+  it('--dry-run prints the plan and its cost, changes nothing, and --json gives {environment, dryRun, resources, cost}', async () => {
     const { mocks } = mockAccount();
+    prices = mockPriceList();
     const cwd = await dir();
     const human = await runCommand(Provision, ['--env', 'staging', '--dry-run'], { cwd });
     expect(human.code).toBe(0);
@@ -48,12 +55,29 @@ describe('lsvc provision (in process, fake account)', () => {
     expect(human.stdout).toMatch(
       /^Dry run: nothing was changed \(27 to create, 0 to update, 0 unchanged\)\.$/m,
     );
+    // The estimate comes after the plan (prices of the fixture's eu-west-1 products).
+    expect(human.stdout).toMatch(
+      /^Estimated monthly cost in eu-west-1 \(an estimate from on-demand prices effective 2026-11-01\):$/m,
+    );
+    expect(human.stdout).toMatch(/^ {2}total +\$63\.86 \/ month$/m);
     expect(mutating(mocks)).toEqual([]);
 
     const json = await runCommand(Provision, ['--env', 'staging', '--dry-run', '--json'], { cwd });
     expect(json.code).toBe(0);
-    const result = JSON.parse(json.stdout) as { environment: string; dryRun: boolean; resources: unknown[] };
-    expect(Object.keys(result).sort()).toEqual(['dryRun', 'environment', 'resources', 'warnings']);
+    const result = JSON.parse(json.stdout) as {
+      environment: string;
+      dryRun: boolean;
+      resources: unknown[];
+      cost: { knownUsd: number; complete: boolean; lines: unknown[] };
+    };
+    expect(Object.keys(result).sort()).toEqual(['cost', 'dryRun', 'environment', 'resources', 'warnings']);
+    expect(result.cost).toMatchObject({
+      region: 'eu-west-1',
+      knownUsd: 63.86,
+      complete: true,
+      pricesAsOf: '2026-11-01',
+    });
+    expect(result.cost.lines).toHaveLength(5);
     expect(result.environment).toBe('shop-staging');
     expect(result.dryRun).toBe(true);
     expect(result.resources[0]).toEqual({

@@ -33,7 +33,9 @@ import { resourceNames } from '../../src/aws/names.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { provision, type ProvisionResult } from '../../src/provision/run.js';
 import type { ProvisionClients } from '../../src/provision/types.js';
+import type { CostEstimate } from '../../src/cost/estimate.js';
 import { removeDir, runCli, tempDir } from '../support/cli.js';
+import { closedPort } from '../support/fake-aws.js';
 import { ensureMoto, MOTO_REGION, MOTO_SDK, MOTO_URL, uniqueSuffix } from '../support/moto.js';
 import { fastTiming, FakeAccount, mockAccount, mutating } from './provision-fake-aws.js';
 import { AL2023_DOCKER, type GapProxy, motoJson, startGapProxy, withGaps } from './provision-moto-gaps.js';
@@ -281,9 +283,15 @@ describe('lsvc provision --dry-run (built binary) against moto', () => {
       join(dir, 'lsvc.yml'),
       `service: ${service}\nregion: ${REGION}\nenvironments:\n  staging:\n`,
     );
+    // The Price List API is offline (a closed port): the plan still comes, its cost "unknown".
     const r = await runCli(['provision', '--env', 'staging', '--dry-run', '--json'], {
       cwd: dir,
-      env: { AWS_ENDPOINT_URL: proxy.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+      env: {
+        AWS_ENDPOINT_URL: proxy.url,
+        AWS_ENDPOINT_URL_PRICING: await closedPort(),
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+      },
     });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -291,6 +299,11 @@ describe('lsvc provision --dry-run (built binary) against moto', () => {
     expect(result).toMatchObject({ environment: `${service}-staging`, dryRun: true });
     expect(result.resources).toHaveLength(27);
     expect(result.resources.filter((x) => x.action !== 'create')).toEqual([]);
+    const { cost } = result as ProvisionResult & { cost: CostEstimate };
+    expect(cost).toMatchObject({ knownUsd: 0, complete: false });
+    expect(cost.lines.map((l) => l.unknown)).toEqual(
+      Array(5).fill('the Price List API could not be reached (offline?)'),
+    );
     expect(proxy.actions.length).toBeGreaterThan(15);
     expect(proxy.actions.filter((a) => !READ_ONLY.test(a))).toEqual([]);
     // Calls reached moto for real (not just the gaps).

@@ -1,5 +1,5 @@
 // The one table that says who may do what. Routes name a permission; principals carry roles.
-export const permissions = ['notes:read', 'notes:write', 'notes:delete', 'jobs:admin'] as const;
+export const permissions = ['notes:read', 'notes:write', 'notes:delete', 'jobs:admin', 'api:docs'] as const;
 export type Permission = (typeof permissions)[number];
 
 export const roles = ['viewer', 'editor', 'admin'] as const;
@@ -7,7 +7,8 @@ export type Role = (typeof roles)[number];
 
 export const rolePermissions: Record<Role, readonly Permission[]> = {
   viewer: ['notes:read'],
-  editor: ['notes:read', 'notes:write'],
+  // api:docs: the API reference at /docs where it is protected (production's default).
+  editor: ['notes:read', 'notes:write', 'api:docs'],
   admin: permissions,
 };
 

@@ -22,6 +22,7 @@ import { livenessProbe, requestContext } from './middleware.js';
 import { openApiDocument } from './openapi.js';
 import { mountRoute, route, type AnyRoute } from './route.js';
 import { dashboard, DASHBOARD_PATH } from './routes/admin.js';
+import { docsAssets, docsRoutes } from './routes/docs.js';
 import { healthRoutes, NotReady } from './routes/health.js';
 import { notesRoutes } from './routes/notes.js';
 import { pageRoutes } from './routes/pages.js';
@@ -95,6 +96,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const routes = apiRoutes({ ...deps, isShuttingDown });
   const document = serviceDocument(config, routes);
   routes.push(
+    ...docsRoutes(config, document),
     route({
       method: 'get',
       path: '/openapi.json',
@@ -137,6 +139,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         brotli: false,
       }),
     ),
+    docsAssets(config),
     ...dashboard([deps.notesQueue, deps.deadLetterQueue], authenticate),
     bodyParser({ enableTypes: ['json'], jsonLimit: config.http.bodyLimit, encoding: 'utf-8' }),
     router.routes(),

@@ -9,7 +9,8 @@ import { unauthenticated } from '../auth/authenticate.js';
 import { HttpProblem, validationFailed, type FieldError } from './problem.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
-export type Access = { public: true } | { permission: Permission };
+/** `challenge: 'basic'`: a 401 asks browsers for a user name and password (the token). */
+export type Access = { public: true } | { permission: Permission; challenge?: 'basic' };
 
 export interface ResponseSpec {
   description: string;
@@ -95,7 +96,9 @@ export function mountRoute(router: Router, definition: AnyRoute, authenticate: A
     let principal: Principal | undefined;
     if (!('public' in access)) {
       principal = await authenticate(ctx.get('authorization') || undefined);
-      if (!principal) throw unauthenticated('Authentication is required.');
+      if (!principal) {
+        throw unauthenticated('Authentication is required.', access.challenge === 'basic' ? 'Basic' : 'Bearer');
+      }
       if (!can(principal, access.permission)) {
         throw new HttpProblem(403, `This needs the ${access.permission} permission.`);
       }

@@ -13,7 +13,8 @@ const concretePath = (path: string) => path.replace(/:\w+/g, sampleId);
 const explicitlyPublic = ['GET /', 'GET /healthz', 'GET /readyz', 'GET /openapi.json'];
 
 beforeAll(async () => {
-  t = await startTestApp();
+  // The API reference protected (production's default) so that its routes are walked as well.
+  t = await startTestApp({ env: { API_DOCS: 'protected' } });
 });
 afterAll(() => t.close());
 
