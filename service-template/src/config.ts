@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { permissions, type Permission } from './auth/permissions.js';
 import { callees } from './clients/callees.js';
 
 export const environments = ['development', 'test', 'production'] as const;
@@ -69,6 +70,18 @@ const schema = z.object({
 
   SHUTDOWN_DRAIN_DELAY_MS: int(0, 60_000),
   SHUTDOWN_TIMEOUT_MS: int(1000, 600_000),
+
+  // Service identity (set by lsvc provision): this service's name and signing key, and the
+  // services allowed to call it. LSVC_CALLER_JWKS_<NAME> are read in serviceCallers().
+  LSVC_SERVICE_NAME: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/, 'a service name (lowercase, digits, -)')
+    .optional(),
+  LSVC_IDENTITY_KEY: z.string().optional(),
+  LSVC_IDENTITY_JWKS: z.string().optional(),
+  LSVC_CALLERS: z.string().optional(),
+  LSVC_CALLER_KEYS_MAX_AGE_MS: int(1000, 86_400_000),
+  LSVC_CALLER_KEYS_COOLDOWN_MS: int(0, 3_600_000),
 });
 
 // Rules across variables, checked on the raw values so they are reported together with the rest
@@ -110,6 +123,74 @@ function serviceUrls(raw: Record<string, string | undefined>, names: readonly st
 
 type Env = z.output<typeof schema>;
 
+const jwkSchema = z.looseObject({ kty: z.string(), kid: z.string().min(1), alg: z.string().optional() });
+const privateJwk = jwkSchema.extend({ d: z.string().min(1) });
+const jwksSchema = z.object({ keys: z.array(jwkSchema).min(1) });
+const callersSchema = z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), z.array(z.string()));
+
+/** `billing-api` -> LSVC_CALLER_JWKS_BILLING_API: where that caller's public keys are. */
+export function callerKeysVariable(service: string): string {
+  return `LSVC_CALLER_JWKS_${service.toUpperCase().replace(/-/g, '_')}`;
+}
+
+function json<T>(schema: z.ZodType<T>, text: string | undefined, variable: string, shape: string, problems: string[]) {
+  if (text === undefined) return undefined;
+  try {
+    const result = schema.safeParse(JSON.parse(text));
+    if (result.success) return result.data;
+    const where = result.error.issues[0]?.path.join('.');
+    problems.push(`${variable}: must be ${shape}${where ? ` (see ${where})` : ''}`);
+  } catch {
+    problems.push(`${variable}: must be JSON: ${shape}`);
+  }
+  return undefined;
+}
+
+// Who this service is to the services it calls, and who may call it (LSVC_CALLERS, JSON
+// `{"orders": ["notes:read"]}`, from lsvc.yml `callers:`), each caller with its public keys:
+// LSVC_CALLER_JWKS_<NAME> is a JWKS URL, `ssm:<parameter>` (what provision sets) or the JWKS itself.
+function serviceIdentity(raw: Record<string, string | undefined>, nodeEnv: string, callsOthers: boolean) {
+  const problems: string[] = [];
+  const signingKey = json(
+    privateJwk,
+    raw.LSVC_IDENTITY_KEY,
+    'LSVC_IDENTITY_KEY',
+    'a private JWK with kid and d',
+    problems,
+  );
+  const jwks = json(
+    jwksSchema,
+    raw.LSVC_IDENTITY_JWKS,
+    'LSVC_IDENTITY_JWKS',
+    'a JWKS ({"keys": [...]}, each with a kid)',
+    problems,
+  );
+  const allowed =
+    json(
+      callersSchema,
+      raw.LSVC_CALLERS,
+      'LSVC_CALLERS',
+      'service names to permission lists, {"orders": ["notes:read"]}',
+      problems,
+    ) ?? {};
+  if (nodeEnv === 'production' && callsOthers && !raw.LSVC_IDENTITY_KEY) {
+    problems.push('LSVC_IDENTITY_KEY: required in production to call other services (lsvc provision sets it)');
+  }
+  const callers: Config['identity']['callers'] = {};
+  for (const [name, granted] of Object.entries(allowed)) {
+    const unknown = granted.filter((p) => !permissions.includes(p as Permission));
+    if (unknown.length) problems.push(`LSVC_CALLERS: ${name} is given unknown permission(s) ${unknown.join(', ')}`);
+    const variable = callerKeysVariable(name);
+    const keys = raw[variable];
+    if (!keys) problems.push(`${variable}: required: where the public keys of the caller ${name} are`);
+    callers[name] = {
+      permissions: granted.filter((p): p is Permission => permissions.includes(p as Permission)),
+      keys: keys ?? '',
+    };
+  }
+  return { problems, signingKey, jwks, callers };
+}
+
 // Safe defaults per environment. Production has no defaults for anything that must be decided
 // on purpose (database, Redis, auth keys): a missing value is an error, not a surprise.
 const common: Record<string, string> = {
@@ -137,6 +218,8 @@ const common: Record<string, string> = {
   WEBHOOK_TIMEOUT_MS: '5000',
   SHUTDOWN_DRAIN_DELAY_MS: '0',
   SHUTDOWN_TIMEOUT_MS: '25000',
+  LSVC_CALLER_KEYS_MAX_AGE_MS: '600000',
+  LSVC_CALLER_KEYS_COOLDOWN_MS: '30000',
 };
 
 const localDatabase = 'postgres://postgres:postgres@127.0.0.1:5432/little_service';
@@ -205,6 +288,19 @@ export interface Config {
   shutdown: { drainDelayMs: number; timeoutMs: number };
   /** The services this one calls (src/clients/), by name: their base URL from <SERVICE>_URL. */
   services: Record<string, { url: string | undefined }>;
+  /** This service to others (src/auth/caller-token.ts) and the services allowed to call it. */
+  identity: {
+    /** The `sub` of its tokens (`iss` lsvc:<name>): LSVC_SERVICE_NAME, else SERVICE_NAME. */
+    name: string;
+    /** Its private signing key (a JWK); unset outside production -> one made per process. */
+    signingKey?: Record<string, unknown> & { kid: string; d: string };
+    /** Its public keys, served at /.well-known/jwks.json (during a rotation: old and new). */
+    jwks?: { keys: (Record<string, unknown> & { kid: string })[] };
+    /** Allowed callers: what each may do, and where its public keys are (URL, ssm:<name> or JSON). */
+    callers: Record<string, { permissions: Permission[]; keys: string }>;
+    /** Callers' keys are read again after maxAgeMs, or for an unknown kid at most every cooldownMs. */
+    keys: { maxAgeMs: number; cooldownMs: number };
+  };
 }
 
 export class ConfigError extends Error {
@@ -238,6 +334,8 @@ export function parseConfig(source: NodeJS.ProcessEnv, services: readonly string
   ];
   const urls = serviceUrls(raw, services, nodeEnv);
   problems.push(...urls.problems);
+  const identity = serviceIdentity(raw, nodeEnv, services.length > 0);
+  problems.push(...identity.problems);
   if (!result.success || problems.length) throw new ConfigError(problems);
   const env = result.data;
   return {
@@ -275,5 +373,12 @@ export function parseConfig(source: NodeJS.ProcessEnv, services: readonly string
     },
     shutdown: { drainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS, timeoutMs: env.SHUTDOWN_TIMEOUT_MS },
     services: urls.services,
+    identity: {
+      name: env.LSVC_SERVICE_NAME ?? env.SERVICE_NAME,
+      ...(identity.signingKey ? { signingKey: identity.signingKey } : {}),
+      ...(identity.jwks ? { jwks: identity.jwks } : {}),
+      callers: identity.callers,
+      keys: { maxAgeMs: env.LSVC_CALLER_KEYS_MAX_AGE_MS, cooldownMs: env.LSVC_CALLER_KEYS_COOLDOWN_MS },
+    },
   };
 }

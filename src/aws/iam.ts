@@ -174,6 +174,13 @@ export function instancePolicy(
         Resource: `arn:${p}:secretsmanager:${r}:${a}:secret:${secretPrefix(service, env)}*`,
       },
       {
+        // The public keys of the services calling this one (LSVC_CALLER_JWKS_<NAME>).
+        Sid: 'CallerKeys',
+        Effect: 'Allow',
+        Action: ['ssm:GetParameter'],
+        Resource: `arn:${p}:ssm:${r}:${a}:parameter/lsvc/${env}/*/jwks`,
+      },
+      {
         Sid: 'SourceBundle',
         Effect: 'Allow',
         Action: ['s3:GetObject'],
@@ -705,6 +712,15 @@ export function lsvcPolicy({
         Resource: [service, ...dependsOn].map((s) => arn('ssm', `parameter/lsvc/${envPart}/${s}/*`)),
       },
       'Read its own endpoints and those of the services in dependsOn (provision, deploy).',
+    ],
+    [
+      {
+        Sid: 'IdentityKeys',
+        Effect: 'Allow',
+        Action: ['ssm:AddTagsToResource', 'ssm:DeleteParameter', 'ssm:GetParameter', 'ssm:PutParameter'],
+        Resource: arn('ssm', `parameter/lsvc/${envPart}/${service}/jwks`),
+      },
+      'The public keys of the service identity (/lsvc/<env>/<service>/jwks): provision, rotate-identity, destroy.',
     ],
   ];
   statements.push(...pipelineStatements(scope, service));

@@ -1,4 +1,5 @@
-// SSM Parameter Store, for the deploy lock (src/deploy/lock.ts): a parameter created only when it
+// SSM Parameter Store, for the deploy lock (src/deploy/lock.ts) and the published identity keys
+// (src/provision/resources/identity.ts). The lock is a parameter created only when it
 // does not exist yet (PutParameter without Overwrite fails with ParameterAlreadyExists: an atomic
 // create), read back, and deleted.
 import {
@@ -8,7 +9,7 @@ import {
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 
-import { sendOrMissing } from './call.js';
+import { send, sendOrMissing } from './call.js';
 
 export type Ssm = Pick<SSMClient, 'send'>;
 
@@ -28,6 +29,26 @@ export async function createParameter(
     ['ParameterAlreadyExists'],
   );
   return made !== undefined;
+}
+
+/** Create or replace a parameter (tags only when it is new: PutParameter refuses Tags with Overwrite). */
+export async function writeParameter(
+  ssm: Ssm,
+  name: string,
+  value: string,
+  options: { description: string; tags?: { Key: string; Value: string }[]; exists: boolean },
+): Promise<void> {
+  await send(
+    'ssm',
+    ssm,
+    new PutParameterCommand({
+      Name: name,
+      Value: value,
+      Type: 'String',
+      Description: options.description,
+      ...(options.exists ? { Overwrite: true } : options.tags?.length ? { Tags: options.tags } : {}),
+    }),
+  );
 }
 
 /** The parameter's value, or undefined when there is none. */

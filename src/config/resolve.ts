@@ -52,6 +52,7 @@ function applySettings(base: BuiltinDefaults, over: EnvironmentSettings | undefi
     env,
     // An environment's own list replaces the defaults' (as every other setting does).
     dependsOn: over.dependsOn ?? base.dependsOn,
+    callers: over.callers ?? base.callers,
   };
 }
 

@@ -64,6 +64,15 @@ const ecrRepository = pattern(
 const envVarName = pattern(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name (letters, digits, _)');
 const envVars = z.record(envVarName, z.union([z.string(), z.number(), z.boolean()]));
 
+// `callers: { orders: [notes:read] }`: the services whose tokens this one accepts, and what each
+// may do (permission names of the template's src/auth/permissions.ts, checked there at boot).
+const permissionName = pattern(/^[a-z][a-z0-9-]*:[a-z][a-z0-9-]*$/, 'a permission such as notes:read');
+const callers = z
+  .record(serviceName, z.array(permissionName).max(50))
+  .refine((c) => Object.keys(c).length <= 50, {
+    error: 'at most 50 callers',
+  });
+
 export const environmentSettingsSchema = z.strictObject({
   region: region.optional(),
   profile: profile.optional(),
@@ -84,6 +93,7 @@ export const environmentSettingsSchema = z.strictObject({
     .array(serviceName)
     .refine((names) => new Set(names).size === names.length, { error: 'lists a service twice' })
     .optional(),
+  callers: callers.optional(),
 });
 
 const environmentName = z.string().superRefine((value, ctx) => {
@@ -182,6 +192,8 @@ export interface ResolvedEnvironment {
   env: Record<string, string>;
   /** Services this environment calls (lsvc.yml dependsOn): each one's URL becomes <NAME>_URL. */
   dependsOn: string[];
+  /** Services allowed to call this one, with their permissions (`callers:`; an environment's replaces `defaults:`). */
+  callers: Record<string, string[]>;
 }
 
 export interface ResolvedConfig {
@@ -235,4 +247,5 @@ export const BUILTIN_DEFAULTS: BuiltinDefaults = {
   },
   env: {},
   dependsOn: [],
+  callers: {},
 };

@@ -19,6 +19,8 @@ import { describeAlarmsByPrefix } from '../aws/alarms.js';
 import { parameterGroupName } from '../aws/elasticache.js';
 import type { ResourceNames } from '../aws/names.js';
 import { send, sendOrMissing } from '../aws/call.js';
+import { readParameter } from '../aws/ssm.js';
+import { identityNames } from '../identity/keys.js';
 import type { DestroyClients } from './clients.js';
 import { openApiParameterName, urlParameterName } from '../endpoints/names.js';
 import { readParameters } from '../endpoints/parameters.js';
@@ -50,6 +52,8 @@ export interface DestroyPlan {
   redis: { id: string; status: string } | null;
   topicArn: string | null;
   secrets: string[];
+  /** SSM parameters the environment published (the identity's public keys). */
+  parameters: string[];
   dbSubnetGroup: string | null;
   cacheSubnetGroup: string | null;
   cacheParameterGroups: string[];
@@ -125,6 +129,15 @@ export async function findTopicArn(c: DestroyClients, name: string): Promise<str
     token = page.NextToken;
   } while (token);
   return null;
+}
+
+/** The environment's SSM parameters that exist (today the identity's JWKS). */
+export async function findParameters(c: DestroyClients, t: DestroyTarget): Promise<string[]> {
+  const names = [identityNames(t.service, t.envName).jwksParameter];
+  const found = await Promise.all(
+    names.map(async (name) => ((await readParameter(c.ssm, name)) === undefined ? [] : [name])),
+  );
+  return found.flat();
 }
 
 /** The environment's secrets: everything under lsvc/<service>/<env>/ not already scheduled to go. */
@@ -215,6 +228,7 @@ export async function inspect(
     redis,
     topicArn,
     secrets,
+    parameters,
     dbSubnet,
     cacheSubnet,
     paramGroup,
@@ -238,6 +252,7 @@ export async function inspect(
     ),
     findTopicArn(c, names.alarmTopic),
     findSecrets(c, t),
+    findParameters(c, t),
     sendOrMissing('rds', c.rds, new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: names.database }), [
       'DBSubnetGroupNotFoundFault',
     ]),
@@ -298,6 +313,7 @@ export async function inspect(
     redis: group ? { id: group.ReplicationGroupId ?? names.redis, status: group.Status ?? 'unknown' } : null,
     topicArn,
     secrets,
+    parameters,
     dbSubnetGroup: dbSubnet?.DBSubnetGroups?.length ? names.database : null,
     cacheSubnetGroup: cacheSubnet?.CacheSubnetGroups?.length ? names.redis : null,
     cacheParameterGroups: paramGroup?.CacheParameterGroups?.length ? [parameterGroup] : [],
@@ -319,6 +335,7 @@ export function isEmpty(p: DestroyPlan): boolean {
     !p.redis &&
     !p.topicArn &&
     !p.secrets.length &&
+    !p.parameters.length &&
     !p.dbSubnetGroup &&
     !p.cacheSubnetGroup &&
     !p.cacheParameterGroups.length &&
@@ -348,6 +365,7 @@ export function renderPlan(p: DestroyPlan, t: DestroyTarget): string[] {
   if (p.redis) add(`ElastiCache replication group ${p.redis.id}`, `${p.redis.status}; no snapshot`);
   if (p.topicArn) add(`SNS topic ${t.names.alarmTopic}`, 'and its subscriptions');
   for (const s of p.secrets) add(`secret ${s}`, '7-day recovery window');
+  for (const name of p.parameters) add(`SSM parameter ${name}`);
   if (p.dbSubnetGroup) add(`DB subnet group ${p.dbSubnetGroup}`);
   if (p.cacheSubnetGroup) add(`cache subnet group ${p.cacheSubnetGroup}`);
   for (const g of p.cacheParameterGroups) add(`cache parameter group ${g}`);

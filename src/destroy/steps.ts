@@ -31,6 +31,7 @@ import { DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { DeleteTopicCommand } from '@aws-sdk/client-sns';
 
 import type { Step } from '../progress.js';
+import { deleteParameter } from '../aws/ssm.js';
 import { send, sendOrMissing } from '../aws/call.js';
 import { pollUntil, type PollOptions, retryWhile, type Waiting } from '../aws/poll.js';
 import type { DestroyClients } from './clients.js';
@@ -235,6 +236,18 @@ export function destroySteps(
           'NotFoundException',
           'NotFound',
         ]);
+      },
+    });
+  }
+
+  if (p.parameters.length) {
+    steps.push({
+      title: `Delete ${p.parameters.length} SSM parameter(s)`,
+      run: async (step) => {
+        for (const name of p.parameters) {
+          await deleteParameter(c.ssm, name);
+          step.output(name);
+        }
       },
     });
   }

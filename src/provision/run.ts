@@ -15,6 +15,7 @@ import { ebApplication } from './resources/eb-application.js';
 import { ebEnvironment } from './resources/eb-environment.js';
 import { ecrRepository } from './resources/ecr.js';
 import { endpointParameters } from './resources/endpoints.js';
+import { identityJwks, identitySecret } from './resources/identity.js';
 import { instanceProfile, instanceRole, serviceRole } from './resources/iam.js';
 import { cacheSubnetGroup, dbSubnetGroup, securityGroup } from './resources/network.js';
 import { cacheParameterGroup, redisReplicationGroup } from './resources/redis.js';
@@ -66,6 +67,8 @@ export function buildResources(ctx: ProvisionContext): Resource[] {
     dbSubnetGroup(ctx),
     databaseSecret(ctx),
     rdsInstance(ctx),
+    identitySecret(ctx),
+    identityJwks(ctx),
     cacheSubnetGroup(ctx),
     cacheParameterGroup(ctx),
     redisReplicationGroup(ctx),

@@ -17,6 +17,7 @@ import type { ArnScope } from '../aws/iam.js';
 import type { ResourceNames } from '../aws/names.js';
 import type { Clock } from '../clock.js';
 import type { ResolvedEnvironment } from '../config/schema.js';
+import type { IdentitySecret } from '../identity/keys.js';
 import type { StepContext } from '../progress.js';
 
 export interface ProvisionClients {
@@ -30,7 +31,7 @@ export interface ProvisionClients {
   secrets: SecretsManagerClient;
   elasticache: ElastiCacheClient;
   cloudwatch: CloudWatchClient;
-  /** Parameter Store: the endpoints this environment publishes and those of its dependencies. */
+  /** Parameter Store: the endpoints and JWKS this environment publishes, its dependencies' endpoints. */
   ssm: SSMClient;
 }
 
@@ -46,13 +47,13 @@ export type ResourceKind =
   | 'security-group'
   | 'db-subnet-group'
   | 'secret'
+  | 'ssm-parameter'
   | 'rds-instance'
   | 'cache-subnet-group'
   | 'cache-parameter-group'
   | 'redis'
   | 'eb-environment'
-  | 'alarm'
-  | 'ssm-parameter';
+  | 'alarm';
 
 /** One line of the plan and of the result (`--json`: resources[]). */
 export interface PlanRow {
@@ -118,6 +119,8 @@ export interface Known {
   platform?: string;
   /** The environment's base URL (its CNAME), once it exists. */
   environmentUrl?: string;
+  /** The service identity's secret (ARN once it exists) and its value, once read or generated. */
+  identity?: { arn?: string; value?: IdentitySecret };
 }
 
 /** Everything a resource needs: configuration, names, clients, timing, and what is known. */

@@ -3,7 +3,9 @@
 // --from ../billing-api` through the built binary, the caller type-checked and linted with its own
 // tsc/eslint/prettier, then a call from orders to billing-api running for real (Postgres + Redis on
 // this machine) through a proxy that answers the first GET and the first POST with 503: the GET is
-// retried, the POST is not, and the request id reaches the callee.
+// retried, the POST is not, and the request id reaches the callee. The calls carry orders' caller
+// token (its key made as lsvc provision makes it) and billing-api allows orders by its lsvc.yml-style
+// LSVC_CALLERS: accepted; reports, allowed notes:read only, is refused the POST with 403.
 // The services share service-template/node_modules (same dependencies) instead of `npm ci` each.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,12 +17,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { runProcess, tail } from '../../src/exec.js';
+import { generateSigningKey, publicPart } from '../../src/identity/keys.js';
 import { cleanEnv, removeDir, ROOT, runCli, tempDir } from '../support/cli.js';
 
 const TEMPLATE_MODULES = join(ROOT, 'service-template', 'node_modules');
 const SERVER_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const DEV_SECRET = 'development-only-secret-change-me-0123456789'; // the template's development default
 
 let workspace: string;
 let orders: string;
@@ -172,13 +174,26 @@ describe('lsvc client add, in a service made by lsvc init', () => {
       billing,
       calleeEnv,
     );
-    const calleeUrl = await startCallee({ ...calleeEnv, PORT: '0', HOST: '127.0.0.1' });
+    const ordersKey = generateSigningKey();
+    const reportsKey = generateSigningKey();
+    const calleeUrl = await startCallee({
+      ...calleeEnv,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LSVC_SERVICE_NAME: 'billing-api',
+      LSVC_CALLERS: JSON.stringify({ orders: ['notes:read', 'notes:write'], reports: ['notes:read'] }),
+      LSVC_CALLER_JWKS_ORDERS: JSON.stringify({ keys: [publicPart(ordersKey)] }),
+      LSVC_CALLER_JWKS_REPORTS: JSON.stringify({ keys: [publicPart(reportsKey)] }),
+    });
 
     const proxy = await faultyProxy(calleeUrl);
     try {
       const run = await ok('call', join(orders, 'node_modules/.bin/tsx'), ['src/call-billing.ts'], orders, {
         BILLING_API_URL: proxy.url,
         NODE_ENV: 'test',
+        LSVC_SERVICE_NAME: 'orders',
+        LSVC_IDENTITY_KEY: JSON.stringify(ordersKey),
+        REPORTS_KEY: JSON.stringify(reportsKey),
       });
       expect(JSON.parse(run.stdout)).toEqual({
         firstPost: 503,
@@ -186,6 +201,8 @@ describe('lsvc client add, in a service made by lsvc init', () => {
         get: 200,
         titles: ['From orders'],
         requestId: 'orders-req-1',
+        reportsPost: 403,
+        reportsGet: 200,
       });
       // What went over the wire: the POST answered 503 was not sent again; the GET was.
       expect(proxy.seen).toEqual([
@@ -193,7 +210,11 @@ describe('lsvc client add, in a service made by lsvc init', () => {
         'POST /v1/notes 201 orders-req-1',
         'GET /v1/notes?limit=5 503 orders-req-1',
         'GET /v1/notes?limit=5 200 orders-req-1',
+        'POST /v1/notes 403 reports-req-1',
+        'GET /v1/notes?limit=5 200 reports-req-1',
       ]);
+      // Every call carried a service token (no user token anywhere), orders' or reports'.
+      expect(proxy.callers).toEqual(['orders', 'orders', 'orders', 'orders', 'reports', 'reports']);
     } finally {
       await new Promise((resolve) => proxy.server.close(resolve));
     }
@@ -227,13 +248,22 @@ async function startCallee(extra: NodeJS.ProcessEnv): Promise<string> {
 }
 
 /** Forwards to the callee, but answers the first request of each method with 503 itself. */
-async function faultyProxy(target: string): Promise<{ server: Server; url: string; seen: string[] }> {
+async function faultyProxy(
+  target: string,
+): Promise<{ server: Server; url: string; seen: string[]; callers: string[] }> {
   const seen: string[] = [];
+  const callers: string[] = [];
   const failed = new Set<string>();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      // The `sub` of the bearer token (read, not verified: the callee verifies).
+      const jwt = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+      const claims = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString() || '{}') as {
+        sub?: string;
+      };
+      callers.push(claims.sub ?? '(none)');
       const line = (status: number) =>
         `${req.method} ${req.url} ${status} ${String(req.headers['x-request-id'])}`;
       if (!failed.has(req.method ?? '')) {
@@ -260,29 +290,26 @@ async function faultyProxy(target: string): Promise<{ server: Server; url: strin
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, callers };
 }
 
 // The caller's code, as a developer of orders would write it with the generated client.
-const CALLER = `import { SignJWT } from 'jose';
-import { billingApiClient } from './clients/billing-api.js';
+const CALLER = `import { billingApiClient } from './clients/billing-api.js';
 import { parseConfig } from './config.js';
 
+// No credentials here: the client sends this service's caller token (LSVC_IDENTITY_KEY).
 const config = parseConfig(process.env);
-const jwt = await new SignJWT({ roles: ['editor'] })
-  .setProtectedHeader({ alg: 'HS256' })
-  .setSubject('orders')
-  .setIssuer('billing-api')
-  .setAudience('billing-api')
-  .setIssuedAt()
-  .setExpirationTime('5m')
-  .sign(new TextEncoder().encode('${DEV_SECRET}'));
-const headers = { authorization: \`Bearer \${jwt}\` };
 const billing = billingApiClient(config, { requestId: 'orders-req-1', backoffMs: 10 });
 
-const firstPost = await billing.POST('/v1/notes', { body: { title: 'From orders', body: 'hello', status: 'draft' }, headers });
-const secondPost = await billing.POST('/v1/notes', { body: { title: 'From orders', body: 'hello', status: 'draft' }, headers });
-const listed = await billing.GET('/v1/notes', { params: { query: { limit: 5 } }, headers });
+const firstPost = await billing.POST('/v1/notes', { body: { title: 'From orders', body: 'hello', status: 'draft' } });
+const secondPost = await billing.POST('/v1/notes', { body: { title: 'From orders', body: 'hello', status: 'draft' } });
+const listed = await billing.GET('/v1/notes', { params: { query: { limit: 5 } } });
+
+// Another service, allowed notes:read only.
+const reportsConfig = parseConfig({ ...process.env, LSVC_SERVICE_NAME: 'reports', LSVC_IDENTITY_KEY: process.env.REPORTS_KEY });
+const reports = billingApiClient(reportsConfig, { requestId: 'reports-req-1' });
+const reportsPost = await reports.POST('/v1/notes', { body: { title: 'From reports', body: 'no', status: 'draft' } });
+const reportsGet = await reports.GET('/v1/notes', { params: { query: { limit: 5 } } });
 console.log(
   JSON.stringify({
     firstPost: firstPost.response.status,
@@ -290,6 +317,8 @@ console.log(
     get: listed.response.status,
     titles: listed.data?.data.map((note) => note.title),
     requestId: listed.response.headers.get('x-request-id'),
+    reportsPost: reportsPost.response.status,
+    reportsGet: reportsGet.response.status,
   }),
 );
 `;

@@ -48,6 +48,7 @@ describe('commands', () => {
       'dev:ps',
       'doctor',
       'env:list',
+      'env:rotate-identity',
       'fleet:list',
       'fleet:status',
       'fleet:upgrade',

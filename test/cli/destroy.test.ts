@@ -20,7 +20,7 @@ import { DescribeDBInstancesCommand, DescribeDBSubnetGroupsCommand, RDSClient } 
 import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DeleteTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetProductsCommand } from '@aws-sdk/client-pricing';
-import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import Destroy from '../../commands/destroy.js';
@@ -134,6 +134,8 @@ function everything(opts: { deletionProtection?: boolean } = {}) {
       { TopicArn: 'arn:aws:sns:eu-west-1:123456789012:billing-api-staging-alarms' },
     ],
   });
+  ssm.onAnyCommand().resolves({});
+  ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '{"keys":[]}' } });
   sm.onAnyCommand().resolves({});
   sm.on(ListSecretsCommand).resolves({
     SecretList: [
@@ -184,7 +186,6 @@ function everything(opts: { deletionProtection?: boolean } = {}) {
   ecr
     .on(DescribeImagesCommand)
     .resolves({ imageDetails: [{ imageTags: ['a1b2c3d4e5f6'] }, { imageTags: ['0f9e8d7c6b5a'] }] });
-  ssm.onAnyCommand().resolves({});
   ssm.on(GetParametersCommand).resolves({
     Parameters: [
       {
@@ -296,6 +297,7 @@ describe('lsvc destroy', () => {
       ],
       ['DeleteReplicationGroup', { ReplicationGroupId: 'billing-api-staging', RetainPrimaryCluster: false }],
       ['DeleteTopic', { TopicArn: 'arn:aws:sns:eu-west-1:123456789012:billing-api-staging-alarms' }],
+      ['DeleteParameter', { Name: '/lsvc/staging/billing-api/jwks' }],
       ['DeleteSecret', { SecretId: 'lsvc/billing-api/staging/WEBHOOK_TOKEN', RecoveryWindowInDays: 7 }],
       ['DeleteSecret', { SecretId: 'lsvc/billing-api/staging/database', RecoveryWindowInDays: 7 }],
       ['DeleteDBSubnetGroup', { DBSubnetGroupName: 'billing-api-staging' }],
@@ -381,6 +383,7 @@ describe('lsvc destroy', () => {
       '  - SSM parameter(s) /lsvc/staging/billing-api/url, /lsvc/staging/billing-api/openapi (the endpoints callers read)',
     );
     expect(text).toContain('  - secret lsvc/billing-api/staging/database (7-day recovery window)');
+    expect(text).toContain('  - SSM parameter /lsvc/staging/billing-api/jwks');
     expect(text).toContain('  - ECR repository billing-api (2 image(s))');
     expect(text).toContain('Dry run: nothing was changed.');
   });
@@ -447,6 +450,7 @@ describe('lsvc destroy', () => {
     ec.on(DescribeCacheParameterGroupsCommand).rejects(named('CacheParameterGroupNotFound', 'not found'));
     sns.onAnyCommand().resolves({ Topics: [] });
     sm.onAnyCommand().resolves({ SecretList: [] });
+    ssm.onAnyCommand().rejects(named('ParameterNotFound', 'not found'));
     ec2.onAnyCommand().resolves({ SecurityGroups: [] });
     iam.onAnyCommand().rejects(named('NoSuchEntityException', 'not found'));
     const p = prompter('billing-api-staging');

@@ -95,6 +95,7 @@ import {
 } from '@aws-sdk/client-sns';
 import {
   DeleteParametersCommand,
+  GetParameterCommand,
   GetParametersCommand,
   PutParameterCommand,
   SSMClient,
@@ -168,8 +169,9 @@ export class FakeAccount {
   paramGroups = new Map<string, { family: string; policy?: string }>();
   redis = new Map<string, Redis>();
   alarms = new Map<string, MetricAlarm>();
-  /** SSM Parameter Store: the endpoints environments publish. */
-  parameters = new Map<string, { value: string; tags: unknown }>();
+  /** SSM Parameter Store: endpoints and JWKS parameters, and the tags each was created with. */
+  parameters = new Map<string, string>();
+  parameterTags = new Map<string, unknown>();
   private ids = 0;
   nextId(prefix: string): string {
     this.ids++;
@@ -661,6 +663,13 @@ function wire(a: FakeAccount, m: Mocks): void {
     return { ARN: secret.arn };
   });
 
+  // SSM Parameter Store
+  on(m.ssm, GetParameterCommand, (i: { Name: string }) => {
+    const value = a.parameters.get(i.Name);
+    if (value === undefined) throw awsError('ParameterNotFound');
+    return { Parameter: { Name: i.Name, Value: value } };
+  });
+
   // ElastiCache
   on(m.elasticache, DescribeCacheSubnetGroupsCommand, (i: { CacheSubnetGroupName: string }) => {
     const subnets = a.cacheSubnetGroups.get(i.CacheSubnetGroupName);
@@ -799,8 +808,8 @@ function wire(a: FakeAccount, m: Mocks): void {
   // InvalidParameters; PutParameter refuses Tags with Overwrite, and an existing name without it.
   on(m.ssm, GetParametersCommand, (i: { Names: string[] }) => ({
     Parameters: i.Names.flatMap((n) => {
-      const p = a.parameters.get(n);
-      return p ? [{ Name: n, Value: p.value, Type: 'String' }] : [];
+      const value = a.parameters.get(n);
+      return value === undefined ? [] : [{ Name: n, Value: value, Type: 'String' }];
     }),
     InvalidParameters: i.Names.filter((n) => !a.parameters.has(n)),
   }));
@@ -810,9 +819,9 @@ function wire(a: FakeAccount, m: Mocks): void {
     (i: { Name: string; Value: string; Overwrite?: boolean; Tags?: unknown }) => {
       if (i.Overwrite && i.Tags)
         throw awsError('ValidationException', 'Tags and Overwrite cannot be used together');
-      const existing = a.parameters.get(i.Name);
-      if (existing && !i.Overwrite) throw awsError('ParameterAlreadyExists');
-      a.parameters.set(i.Name, { value: i.Value, tags: existing?.tags ?? i.Tags });
+      if (a.parameters.has(i.Name) && !i.Overwrite) throw awsError('ParameterAlreadyExists');
+      a.parameters.set(i.Name, i.Value);
+      if (i.Tags) a.parameterTags.set(i.Name, i.Tags);
       return { Version: 1 };
     },
   );

@@ -85,6 +85,7 @@ describe('plan diffing', () => {
       secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:lsvc/shop/staging/database-AbCdEf',
       database: { status: 'available', host: 'db.example', port: 5432 },
       redis: { status: 'available', host: 'redis.example', port: 6379 },
+      identity: { arn: 'arn:aws:secretsmanager:eu-west-1:1:secret:lsvc/shop/staging/identity-GhIjKl' },
       ...over,
     },
   });
@@ -98,11 +99,22 @@ describe('plan diffing', () => {
     expect(value('DATABASE_PASSWORD')).toBe(
       'arn:aws:secretsmanager:eu-west-1:1:secret:lsvc/shop/staging/database-AbCdEf:password',
     );
+    expect(value('LSVC_IDENTITY_KEY')).toBe(
+      'arn:aws:secretsmanager:eu-west-1:1:secret:lsvc/shop/staging/identity-GhIjKl:signingKey',
+    );
+    expect(value('LSVC_SERVICE_NAME')).toBe('shop');
+    expect(value('LSVC_CALLERS')).toBe('{}');
     const pending = environmentOptions(
-      inputs({ database: undefined, secretArn: undefined, topicArn: undefined }),
+      inputs({ database: undefined, secretArn: undefined, topicArn: undefined, identity: undefined }),
     );
     const pendingNames = pending.filter((o) => o.Value === PENDING).map((o) => o.OptionName);
-    expect(pendingNames.sort()).toEqual(['DATABASE_PASSWORD', 'DATABASE_URL', 'Notification Topic ARN']);
+    expect(pendingNames.sort()).toEqual([
+      'DATABASE_PASSWORD',
+      'DATABASE_URL',
+      'LSVC_IDENTITY_JWKS',
+      'LSVC_IDENTITY_KEY',
+      'Notification Topic ARN',
+    ]);
   });
 
   it('compares the way Elastic Beanstalk reports values', () => {

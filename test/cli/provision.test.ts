@@ -111,6 +111,8 @@ describe('lsvc provision: empty account', () => {
       'create db-subnet-group shop-staging',
       'create secret lsvc/shop/staging/database',
       'create rds-instance shop-staging',
+      'create secret lsvc/shop/staging/identity',
+      'create ssm-parameter /lsvc/staging/shop/jwks',
       'create cache-subnet-group shop-staging',
       'create cache-parameter-group shop-staging-redis7',
       'create redis shop-staging',

@@ -14,12 +14,16 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
 
 export interface Principal {
   id: string;
-  kind: 'user' | 'api-key';
+  /** 'service': another service with a token from its own key (lsvc.yml `callers:`). */
+  kind: 'user' | 'api-key' | 'service';
   roles: Role[];
+  /** Granted directly, not through a role: what lsvc.yml `callers:` gives a calling service. */
+  permissions?: readonly Permission[];
 }
 
 export const isRole = (value: unknown): value is Role => roles.includes(value as Role);
 
 export function can(principal: Principal, permission: Permission): boolean {
+  if (principal.permissions?.includes(permission)) return true;
   return principal.roles.some((role) => rolePermissions[role].includes(permission));
 }

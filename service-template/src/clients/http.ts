@@ -2,8 +2,11 @@
 // `lsvc client add <service>` from the other service's OpenAPI document): the callee's URL from
 // the validated config, a deadline per attempt, retries with backoff for idempotent methods only
 // (a POST that timed out may have happened: sending it again could do it twice), and the caller's
-// request id passed on as X-Request-Id, so one id follows a request across services' logs.
+// request id passed on as X-Request-Id, so one id follows a request across services' logs, and
+// this service's identity: a short-lived token for the callee (src/auth/caller-token.ts) as
+// `Authorization: Bearer`, minted again for a retry when the cached one is about to expire.
 import type { ClientOptions } from 'openapi-fetch';
+import { callerTokenFor } from '../auth/caller-token.js';
 import { serviceUrlVariable, type Config } from '../config.js';
 
 export interface CallOptions {
@@ -17,6 +20,8 @@ export interface CallOptions {
   backoffMs?: number;
   /** Another fetch (tests, instrumentation); default globalThis.fetch. */
   fetch?: typeof fetch;
+  /** The bearer token for each attempt (default: this service's caller token for the callee). */
+  token?: () => Promise<string>;
 }
 
 export const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
@@ -57,7 +62,12 @@ export function resilientFetch(service: string, options: CallOptions = {}): type
       const signal = AbortSignal.any([deadline, request.signal]);
       const last = attempt >= attempts;
       try {
-        const response = await baseFetch(request.clone(), { signal });
+        const attemptRequest = request.clone();
+        // A credential the caller chose (a user's token passed on) is sent as it is.
+        if (options.token && !attemptRequest.headers.has('authorization')) {
+          attemptRequest.headers.set('authorization', `Bearer ${await options.token()}`);
+        }
+        const response = await baseFetch(attemptRequest, { signal });
         if (last || !RETRIED_STATUSES.has(response.status)) return response;
         await response.body?.cancel();
       } catch (error) {
@@ -77,13 +87,16 @@ export function resilientFetch(service: string, options: CallOptions = {}): type
 
 /** openapi-fetch options for a client of `service`, as the generated clients use them. */
 export function clientOptions(
-  config: Pick<Config, 'services'>,
+  config: Pick<Config, 'services'> & Partial<Pick<Config, 'identity' | 'env'>>,
   service: string,
   options: CallOptions = {},
 ): ClientOptions {
+  // Generated clients type their config as Pick<Config, 'services'>; the app passes all of it.
+  const { identity, env } = config;
+  const token = options.token ?? (identity && env ? () => callerTokenFor({ identity, env })(service) : undefined);
   return {
     baseUrl: serviceUrl(config, service),
-    fetch: resilientFetch(service, options),
+    fetch: resilientFetch(service, { ...options, token }),
     headers: options.requestId ? { 'x-request-id': options.requestId } : {},
   };
 }

@@ -10,7 +10,8 @@ import Koa, { type Middleware } from 'koa';
 import mount from 'koa-mount';
 import serve from 'koa-static';
 import type { Kysely } from 'kysely';
-import { createAuthenticator, type Authenticator } from '../auth/authenticate.js';
+import { createAuthenticator, userIssuer, type Authenticator } from '../auth/authenticate.js';
+import { callerIssuers, publicKeysOf } from '../auth/service-identity.js';
 import type { Config } from '../config.js';
 import { pingDatabase } from '../db/database.js';
 import { pendingMigrations } from '../db/migrator.js';
@@ -91,12 +92,27 @@ export function serviceDocument(config: Config, routes: AnyRoute[]) {
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config, db, log } = deps;
   const isShuttingDown = deps.isShuttingDown ?? (() => false);
-  const authenticate = await createAuthenticator(config.auth, db);
+  // Users (AUTH_JWT_*), and the services lsvc.yml `callers:` allows, each with its own keys.
+  const authenticate = await createAuthenticator(config.auth, db, [
+    await userIssuer(config.auth),
+    ...callerIssuers(config.identity),
+  ]);
 
   const routes = apiRoutes({ ...deps, isShuttingDown });
   const document = serviceDocument(config, routes);
   routes.push(
     ...docsRoutes(config, document),
+    route({
+      method: 'get',
+      path: '/.well-known/jwks.json',
+      summary: "This service's public keys (the tokens it sends to the services it calls)",
+      access: { public: true },
+      hidden: true,
+      responses: { 200: { description: 'A JWKS' } },
+      async handler(ctx) {
+        ctx.body = await publicKeysOf(config.identity, config.env);
+      },
+    }),
     route({
       method: 'get',
       path: '/openapi.json',

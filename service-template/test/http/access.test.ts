@@ -10,7 +10,7 @@ import { bearer, token } from '../support/tokens.js';
 let t: TestApp;
 const sampleId = '019ac9a0-8a4e-7c43-9a57-4f1f2b8c1a00';
 const concretePath = (path: string) => path.replace(/:\w+/g, sampleId);
-const explicitlyPublic = ['GET /', 'GET /healthz', 'GET /readyz', 'GET /openapi.json'];
+const explicitlyPublic = ['GET /', 'GET /healthz', 'GET /readyz', 'GET /openapi.json', 'GET /.well-known/jwks.json'];
 
 beforeAll(async () => {
   // The API reference protected (production's default) so that its routes are walked as well.

@@ -18,6 +18,7 @@ import { ENHANCED_HEALTH_INSTANCE_METRICS, ENHANCED_HEALTH_METRICS } from '../..
 import { redisUrl } from '../../aws/elasticache.js';
 import { databaseName, databaseUrl } from '../../aws/rds.js';
 import { secretKeyReference } from '../../aws/secrets.js';
+import { identityNames } from '../../identity/keys.js';
 import { LsvcError } from '../../errors.js';
 import type { StepContext } from '../../progress.js';
 import { send } from '../../aws/call.js';
@@ -47,7 +48,10 @@ export interface EnvironmentInputs {
   service: string;
   environment: ProvisionContext['environment'];
   names: ProvisionContext['names'];
-  known: Pick<Known, 'serviceRoleArn' | 'securityGroups' | 'topicArn' | 'secretArn' | 'database' | 'redis'>;
+  known: Pick<
+    Known,
+    'serviceRoleArn' | 'securityGroups' | 'topicArn' | 'secretArn' | 'database' | 'redis' | 'identity'
+  >;
   /** <SERVICE>_URL of each lsvc.yml dependsOn (src/endpoints/dependencies.ts). */
   dependencies?: Record<string, string>;
 }
@@ -96,6 +100,7 @@ export function environmentOptions({
     NODE_ENV: 'production',
     DATABASE_URL: db,
     REDIS_URL: redis,
+    ...identityProperties(service, e),
   };
   return [
     opt('aws:elasticbeanstalk:environment', 'EnvironmentType', 'LoadBalanced', 'environment type'),
@@ -180,6 +185,14 @@ export function environmentOptions({
       known.secretArn ? secretKeyReference(known.secretArn, 'password') : PENDING,
       `secret DATABASE_PASSWORD (${names.databaseSecret})`,
     ),
+    ...(['signingKey', 'jwks'] as const).map((key) =>
+      opt(
+        SECRETS,
+        key === 'signingKey' ? 'LSVC_IDENTITY_KEY' : 'LSVC_IDENTITY_JWKS',
+        known.identity?.arn ? secretKeyReference(known.identity.arn, key) : PENDING,
+        `secret ${key === 'signingKey' ? 'LSVC_IDENTITY_KEY' : 'LSVC_IDENTITY_JWKS'} (${identityNames(service, e.name).secret})`,
+      ),
+    ),
   ];
 }
 
@@ -189,6 +202,30 @@ export function listensOnHttps(options: ConfigurationOptionSetting[]): boolean {
   return (
     listener.length > 0 && !listener.some((o) => o.OptionName === 'ListenerEnabled' && o.Value === 'false')
   );
+}
+
+/**
+ * What the service needs to sign its calls and check its callers': its name (the `iss` of its
+ * tokens), the callers lsvc.yml allows (LSVC_CALLERS, JSON), and where each caller's public keys
+ * are (LSVC_CALLER_JWKS_<NAME>: the caller's SSM parameter, read and refreshed by the service).
+ */
+export function identityProperties(
+  service: string,
+  e: EnvironmentInputs['environment'],
+): Record<string, string> {
+  const callers = Object.keys(e.callers).sort();
+  return {
+    LSVC_SERVICE_NAME: service,
+    LSVC_CALLERS: JSON.stringify(Object.fromEntries(callers.map((name) => [name, e.callers[name]]))),
+    ...Object.fromEntries(
+      callers.map((name) => [callerJwksVariable(name), `ssm:${identityNames(name, e.name).jwksParameter}`]),
+    ),
+  };
+}
+
+/** `billing-api` -> LSVC_CALLER_JWKS_BILLING_API. */
+export function callerJwksVariable(caller: string): string {
+  return `LSVC_CALLER_JWKS_${caller.toUpperCase().replace(/-/g, '_')}`;
 }
 
 function lastSegment(value: string): string {
