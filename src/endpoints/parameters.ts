@@ -8,7 +8,7 @@ import {
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 
-import { send } from '../aws/call.js';
+import { send, sendOrMissing } from '../aws/call.js';
 
 export type Ssm = Pick<SSMClient, 'send'>;
 
@@ -19,9 +19,14 @@ const BATCH = 10;
 export async function readParameters(ssm: Ssm, names: string[]): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   for (let i = 0; i < names.length; i += BATCH) {
-    const out = await send('ssm', ssm, new GetParametersCommand({ Names: names.slice(i, i + BATCH) }));
-    // Typed as always there; a stub client (tests, an emulator) may answer nothing.
-    const parameters = (out as typeof out | undefined)?.Parameters ?? [];
+    // GetParameters lists missing names instead of failing; ParameterNotFound (some emulators) means the same.
+    const out = await sendOrMissing(
+      'ssm',
+      ssm,
+      new GetParametersCommand({ Names: names.slice(i, i + BATCH) }),
+      ['ParameterNotFound'],
+    );
+    const parameters = out?.Parameters ?? [];
     for (const p of parameters) if (p.Name && p.Value !== undefined) found.set(p.Name, p.Value);
   }
   return found;

@@ -99,7 +99,8 @@ const cname = (service: string) => `${service}-staging.${REGION}.elasticbeanstal
 describe('endpoints in SSM Parameter Store (moto)', () => {
   it('provision publishes the URL and the OpenAPI URL, tagged; the plan shows them', async () => {
     const result = await run(callee);
-    const planned = plans.at(-1)?.filter((r) => r.kind === 'ssm-parameter');
+    const endpoint = (r: PlanRow) => r.kind === 'ssm-parameter' && /\/(url|openapi)$/.test(r.name);
+    const planned = plans.at(-1)?.filter(endpoint);
     expect(planned).toEqual([
       {
         kind: 'ssm-parameter',
@@ -115,7 +116,7 @@ describe('endpoints in SSM Parameter Store (moto)', () => {
       },
     ]);
     // The result says what was written.
-    expect(result.resources.filter((r) => r.kind === 'ssm-parameter').map((r) => r.details)).toEqual([
+    expect(result.resources.filter(endpoint).map((r) => r.details)).toEqual([
       [`http://${cname(callee)}`],
       [`http://${cname(callee)}/openapi.json`],
     ]);

@@ -297,7 +297,7 @@ describe('lsvc provision --dry-run (built binary) against moto', () => {
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout) as ProvisionResult;
     expect(result).toMatchObject({ environment: `${service}-staging`, dryRun: true });
-    expect(result.resources).toHaveLength(27);
+    expect(result.resources).toHaveLength(29);
     expect(result.resources.filter((x) => x.action !== 'create')).toEqual([]);
     const { cost } = result as ProvisionResult & { cost: CostEstimate };
     expect(cost).toMatchObject({ knownUsd: 0, complete: false });
