@@ -8,6 +8,8 @@
 #   other    run as given, without migrations:  docker run IMAGE node dist/src/api-key.js create ci editor
 # Migrations run under Kysely's migration lock, so containers starting together are safe.
 # MIGRATE_ON_START=false skips them (when a release step runs `node dist/src/migrate.js latest`).
+# Preview environments (lsvc preview up/down, src/preview.ts): DATABASE_CREATE=true creates the
+# preview's own database first; PREVIEW_TEARDOWN=true drops it and its Redis keys instead of starting.
 set -euo pipefail
 
 # healthcheck.js reads PROCESS_TYPE. The HEALTHCHECK runs outside this script's
@@ -22,6 +24,9 @@ set_process_type() {
 }
 
 migrate() {
+  if [ "${DATABASE_CREATE:-false}" = true ]; then
+    node dist/src/preview.js create
+  fi
   if [ "${MIGRATE_ON_START:-true}" = false ]; then
     log "MIGRATE_ON_START=false: not running migrations"
     return
@@ -69,6 +74,14 @@ run_all() {
 }
 
 command="${1:-web}"
+case "$command" in
+  web | worker | all)
+    if [ "${PREVIEW_TEARDOWN:-false}" = true ]; then
+      set_process_type "$command"
+      exec node dist/src/preview.js teardown "$command"
+    fi
+    ;;
+esac
 case "$command" in
   web | worker)
     set_process_type "$command"

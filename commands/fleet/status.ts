@@ -4,6 +4,7 @@ import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../../src/base-command.js';
 import { awsFlags } from '../../src/flags.js';
+import { FLEET_REFRESH_SECONDS } from '../../src/fleet/status.js';
 
 export default class FleetStatus extends BaseCommand<typeof FleetStatus> {
   static override summary =
@@ -30,8 +31,8 @@ Exit codes: 0 every row healthy; 6 one is not (or could not be read); 5 none cou
     watch: Flags.boolean({ char: 'w', description: 'Refresh until Ctrl-C.' }),
     interval: Flags.integer({
       description: 'Seconds between refreshes with --watch.',
-      default: 30,
-      min: 10,
+      default: FLEET_REFRESH_SECONDS.default,
+      min: FLEET_REFRESH_SECONDS.min,
       helpValue: '<seconds>',
     }),
     ...awsFlags,

@@ -43,6 +43,11 @@ const schema = z.object({
   DATABASE_URL: databaseUrl,
   DATABASE_PASSWORD: z.string().optional(),
   DATABASE_POOL_MAX: int(1, 200),
+  // Preview environments (lsvc preview up): DATABASE_URL names the preview's own database on the
+  // base environment's server; DATABASE_ADMIN_URL the base's database, to create it from.
+  DATABASE_ADMIN_URL: databaseUrl.optional(),
+  DATABASE_CREATE: bool,
+  PREVIEW_TEARDOWN: bool,
   REDIS_URL: redisUrl,
   QUEUE_PREFIX: z.string().regex(/^[\w-]+$/, 'letters, digits, _ and - only'),
 
@@ -91,6 +96,9 @@ function crossChecks(raw: Record<string, string | undefined>): string[] {
   const keys = ['AUTH_JWT_SECRET', 'AUTH_JWT_JWKS_URL', 'AUTH_JWT_PUBLIC_KEY'].filter((name) => raw[name]);
   if (keys.length !== 1) {
     problems.push(`AUTH_JWT_SECRET: set exactly one of AUTH_JWT_SECRET, AUTH_JWT_JWKS_URL, AUTH_JWT_PUBLIC_KEY`);
+  }
+  if (['true', '1', 'yes'].includes(raw.DATABASE_CREATE ?? '') && !raw.DATABASE_ADMIN_URL) {
+    problems.push('DATABASE_ADMIN_URL: required with DATABASE_CREATE (the database to create DATABASE_URL from)');
   }
   if (Number(raw.SHUTDOWN_DRAIN_DELAY_MS) >= Number(raw.SHUTDOWN_TIMEOUT_MS)) {
     problems.push('SHUTDOWN_DRAIN_DELAY_MS: must be shorter than SHUTDOWN_TIMEOUT_MS');
@@ -201,6 +209,8 @@ const common: Record<string, string> = {
   LOG_LEVEL: 'info',
   TRUST_PROXY: 'false',
   DATABASE_POOL_MAX: '10',
+  DATABASE_CREATE: 'false',
+  PREVIEW_TEARDOWN: 'false',
   QUEUE_PREFIX: 'little-service',
   AUTH_JWT_ISSUER: 'little-service',
   AUTH_JWT_AUDIENCE: 'little-service',
@@ -266,6 +276,8 @@ export interface Config {
   };
   logLevel: Env['LOG_LEVEL'];
   database: { url: string; password?: string; poolMax: number };
+  /** A preview environment's own database and Redis keys (src/preview.ts). */
+  preview: { adminUrl?: string; createDatabase: boolean; teardown: boolean };
   redis: { url: string; prefix: string };
   auth: {
     issuer: string;
@@ -352,6 +364,7 @@ export function parseConfig(source: NodeJS.ProcessEnv, services: readonly string
     },
     logLevel: env.LOG_LEVEL,
     database: { url: env.DATABASE_URL, password: env.DATABASE_PASSWORD, poolMax: env.DATABASE_POOL_MAX },
+    preview: { adminUrl: env.DATABASE_ADMIN_URL, createDatabase: env.DATABASE_CREATE, teardown: env.PREVIEW_TEARDOWN },
     redis: { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX },
     auth: {
       issuer: env.AUTH_JWT_ISSUER,

@@ -273,6 +273,7 @@ export function lsvcPolicy({
         Sid: 'ReadEverywhere',
         Effect: 'Allow',
         Action: [
+          'cloudwatch:DescribeAlarmHistory',
           'cloudwatch:DescribeAlarms',
           'cloudwatch:GetMetricData',
           'ec2:DescribeAccountAttributes',

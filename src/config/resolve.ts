@@ -32,7 +32,14 @@ export function resolveConfig(input: ServiceConfigInput, file: string): Resolved
       ...settings,
     };
   }
-  return { file, service: input.service, region: input.region, profile: input.profile, environments };
+  return {
+    file,
+    service: input.service,
+    region: input.region,
+    profile: input.profile,
+    environments,
+    ...(input.previews ? { previews: input.previews } : {}),
+  };
 }
 
 function applySettings(base: BuiltinDefaults, over: EnvironmentSettings | undefined): BuiltinDefaults {

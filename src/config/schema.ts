@@ -117,6 +117,13 @@ export const pipelineSchema = z.strictObject({
   approvalBefore: z.string().optional(),
 });
 
+// `lsvc preview`: pull-request environments beside a base environment (src/preview/).
+export const previewsSchema = z.strictObject({
+  ttl: pattern(/^\d+(ms|s|m|h|d)$|^(\d+[dhm])+$/, 'a duration such as 7d, 36h or 3d12h').optional(),
+  from: z.string().optional(),
+  instanceType: pattern(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'an EC2 instance type such as t3.micro').optional(),
+});
+
 export const serviceConfigSchema = z
   .strictObject({
     service: serviceName,
@@ -128,6 +135,7 @@ export const serviceConfigSchema = z
       .record(environmentName, environmentSettingsSchema.nullable())
       .refine((envs) => Object.keys(envs).length > 0, { error: 'must list at least one environment' }),
     pipeline: pipelineSchema.optional(),
+    previews: previewsSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
     const minMax = (min: number | undefined, max: number | undefined, path: (string | number)[]) => {
@@ -169,6 +177,7 @@ export type RedisSettings = z.infer<typeof redis>;
 export type AlarmSettings = z.infer<typeof alarms>;
 export type DeploymentPolicy = (typeof DEPLOYMENT_POLICIES)[number];
 export type PipelineSettings = z.infer<typeof pipelineSchema>;
+export type PreviewSettings = z.infer<typeof previewsSchema>;
 
 /** A fully resolved environment: what every later command reads. */
 export interface ResolvedEnvironment {
@@ -203,6 +212,8 @@ export interface ResolvedConfig {
   region: string | undefined;
   profile: string | undefined;
   environments: Record<string, ResolvedEnvironment>;
+  /** lsvc.yml `previews:` as written (src/preview/settings.ts fills in the defaults). */
+  previews?: PreviewSettings | undefined;
 }
 
 export type BuiltinDefaults = Omit<

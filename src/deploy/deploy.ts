@@ -52,6 +52,10 @@ export interface DeployOptions extends TargetEnvironment {
   timings: Timings;
   /** <SERVICE>_URL of each lsvc.yml dependsOn, resolved before anything changed. */
   properties?: Record<string, string> | undefined;
+  /** Appended to the application version's label (previews: <version>-pr-12, deleted with them). */
+  labelSuffix?: string | undefined;
+  /** The command that deploys it again, for hints (default: lsvc deploy --env ...). */
+  again?: string | undefined;
 }
 
 function baseRequest(t: TargetEnvironment, timings: Timings, commandStart: number) {
@@ -176,7 +180,7 @@ async function deployRecorded(
   const version = await reporter.step(`Application version ${opts.version}`, async (note) => {
     const v = await ensureApplicationVersion(deps, {
       application: opts.names.application,
-      version: opts.version,
+      version: `${opts.version}${opts.labelSuffix ?? ''}`,
       description: opts.description,
       bundle,
       bucket: at.bucket,
@@ -201,7 +205,7 @@ async function deployRecorded(
     rollback: opts.rollback,
     detach: opts.detach,
     kind: 'deploy',
-    again: `lsvc deploy --env ${opts.envName} --version ${opts.version}`,
+    again: opts.again ?? `lsvc deploy --env ${opts.envName} --version ${opts.version}`,
     properties: opts.properties,
   };
   return rollOut(deps, request);

@@ -86,9 +86,10 @@ export interface LastDeployWhere {
 
 // The records are in elasticbeanstalk-<region>-<account> (where deploy puts the bundles): the
 // account is asked once per set of clients (a region and profile), not once per row.
+// Exported: the dashboard reads the deploy markers from the same bucket.
 const buckets = new WeakMap<object, Promise<string | undefined>>();
 
-function recordsBucket(sts: STSClient): Promise<string | undefined> {
+export function recordsBucket(sts: STSClient): Promise<string | undefined> {
   let bucket = buckets.get(sts);
   if (!bucket) {
     bucket = (async () => {

@@ -70,24 +70,33 @@ const message = (error: unknown) => (error instanceof LsvcError ? error.message 
 /** A row is unhealthy unless it was read and its environment is healthy. */
 export const rowHealthy = (r: FleetRow) => r.read !== 'failed' && r.status?.healthy === true;
 
-export async function collectFleetStatus(
-  ws: Workspace,
-  clientsFor: ClientsFor,
-  o: FleetStatusOptions,
-): Promise<FleetStatus> {
+/** --interval of `lsvc fleet status --watch` and `lsvc dashboard`: seconds between fleet reads. */
+export const FLEET_REFRESH_SECONDS = { default: 30, min: 10 } as const;
+
+/** Exit 2 for an --env no service of the workspace has (before any AWS call). */
+export function checkEnvironment(ws: Workspace, env: string | undefined): void {
   const services = usableServices(ws);
-  if (o.env) {
+  if (env) {
     const all = [...new Set(services.flatMap((s) => Object.keys(s.config.environments)))];
-    if (!all.includes(o.env)) {
-      const guess = didYouMean(o.env, all);
+    if (!all.includes(env)) {
+      const guess = didYouMean(env, all);
       throw new UsageError(
-        `No service of the workspace has an environment "${o.env}"${guess ? `; did you mean "${guess}"?` : '.'}`,
+        `No service of the workspace has an environment "${env}"${guess ? `; did you mean "${guess}"?` : '.'}`,
         {
           hint: `Environments: ${all.join(', ')}.`,
         },
       );
     }
   }
+}
+
+export async function collectFleetStatus(
+  ws: Workspace,
+  clientsFor: ClientsFor,
+  o: FleetStatusOptions,
+): Promise<FleetStatus> {
+  const services = usableServices(ws);
+  checkEnvironment(ws, o.env);
 
   const [templates, rowsPerService] = await Promise.all([
     Promise.all(ws.services.map((s) => (s.config ? o.templates(s.dir) : Promise.resolve(null)))),

@@ -21,7 +21,16 @@ import {
 } from './policies.js';
 import { pipelineRole, roleArn } from './resources/roles.js';
 import type { PipelineContext, PipelineResource } from './types.js';
-import { WORKFLOW_MARKER, WORKFLOW_PATH, workflowText } from './workflow.js';
+import {
+  PREVIEW_GITHUB_ENVIRONMENT,
+  PREVIEW_WORKFLOW_PATH,
+  previewWorkflowText,
+  PRUNE_WORKFLOW_PATH,
+  pruneWorkflowText,
+  WORKFLOW_MARKER,
+  WORKFLOW_PATH,
+  workflowText,
+} from './workflow.js';
 
 // GitHub's certificate thumbprints: IAM no longer checks them for GitHub, but older APIs want one.
 const THUMBPRINTS = ['6938fd4d98bab03faadb97b34396831e3780aea1', '1c58a3a8518e8759bf075b76b750d4f2df264fcd'];
@@ -85,38 +94,66 @@ export function oidcProvider(ctx: PipelineContext): PipelineResource {
   };
 }
 
-/** Writes the workflow; refuses to replace a deploy.yml that lsvc did not write. */
-export function workflowFile(ctx: PipelineContext): PipelineResource {
-  const path = join(ctx.root, WORKFLOW_PATH);
+/** Writes a workflow file; refuses to replace one that lsvc did not write. */
+export function workflowFile(
+  ctx: PipelineContext,
+  relative: string,
+  text: () => string,
+  detail: string,
+): PipelineResource {
+  const path = join(ctx.root, relative);
   return {
     kind: 'workflow-file',
-    name: WORKFLOW_PATH,
+    name: relative,
     async inspect() {
-      const text = workflowText({
-        service: ctx.service,
-        region: ctx.region,
-        roleArn: roleArn(ctx, ctx.names.githubRole),
-        branch: ctx.settings.branch,
-        environments: ctx.settings.environments,
-        approvalBefore: ctx.settings.approvalBefore,
-      });
+      const wanted = text();
       const current = await readFile(path, 'utf8').catch(() => undefined);
-      if (current === text) return { action: 'unchanged', details: [] };
+      if (current === wanted) return { action: 'unchanged', details: [] };
       if (current !== undefined && !current.startsWith(WORKFLOW_MARKER)) {
-        throw new ConfigError(`${WORKFLOW_PATH} exists and was not written by lsvc: not replacing it.`, {
+        throw new ConfigError(`${relative} exists and was not written by lsvc: not replacing it.`, {
           hint: `Rename or remove it (it is yours), then run "lsvc pipeline init --provider github" again.`,
         });
       }
       return {
         action: current === undefined ? 'create' : 'update',
-        details: [`deploy ${ctx.settings.environments.join(' -> ')} on push to ${ctx.settings.branch}`],
+        details: [detail],
         apply: async () => {
           await mkdir(dirname(path), { recursive: true });
-          await writeFile(path, text);
+          await writeFile(path, wanted);
         },
       };
     },
   };
+}
+
+/** The deploy workflow, and the preview ones when there is a base environment to borrow from. */
+function workflowFiles(ctx: PipelineContext): PipelineResource[] {
+  const roleArnValue = roleArn(ctx, ctx.names.githubRole);
+  const base = ctx.settings.environments[0] ?? '';
+  const preview = { service: ctx.service, region: ctx.region, roleArn: roleArnValue, base };
+  return [
+    workflowFile(
+      ctx,
+      WORKFLOW_PATH,
+      () =>
+        workflowText({
+          service: ctx.service,
+          region: ctx.region,
+          roleArn: roleArnValue,
+          branch: ctx.settings.branch,
+          environments: ctx.settings.environments,
+          approvalBefore: ctx.settings.approvalBefore,
+        }),
+      `deploy ${ctx.settings.environments.join(' -> ')} on push to ${ctx.settings.branch}`,
+    ),
+    workflowFile(
+      ctx,
+      PREVIEW_WORKFLOW_PATH,
+      () => previewWorkflowText(preview),
+      `a preview per pull request, from ${base} (lsvc preview up / down)`,
+    ),
+    workflowFile(ctx, PRUNE_WORKFLOW_PATH, () => pruneWorkflowText(preview), 'lsvc preview prune every day'),
+  ];
 }
 
 export function githubResources(ctx: PipelineContext): PipelineResource[] {
@@ -133,9 +170,12 @@ export function githubResources(ctx: PipelineContext): PipelineResource[] {
       name: ctx.names.githubRole,
       description: `Deploy role of ${ctx.service} for GitHub Actions in ${repository} (lsvc deploy).`,
       trust: () =>
-        githubTrust(ctx.known.oidcProviderArn ?? oidcProviderArn(ctx), repository, ctx.settings.environments),
+        githubTrust(ctx.known.oidcProviderArn ?? oidcProviderArn(ctx), repository, [
+          ...ctx.settings.environments,
+          PREVIEW_GITHUB_ENVIRONMENT,
+        ]),
       policy: () => githubDeployPolicy(ctx.known.scope, ctx.service, ctx.settings.ecrRepository),
     }),
-    workflowFile(ctx),
+    ...workflowFiles(ctx),
   ];
 }

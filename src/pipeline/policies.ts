@@ -200,11 +200,28 @@ const PROVISIONING =
 
 export function githubDeployPolicy(scope: ArnScope, service: string, repository: string): PolicyDocument {
   const all = lsvcPolicy({ scope, service, env: undefined, repository }).document;
+  const { partition: p, region: r, account: a } = scope;
+  const eb = (rest: string) => `arn:${p}:elasticbeanstalk:${r}:${a}:${rest}`;
   return {
     Version: '2012-10-17',
-    Statement: all.Statement.filter((s) => DEPLOY_STATEMENTS.includes(s.Sid)).map((s) => ({
-      ...s,
-      Action: s.Action.filter((a) => !PROVISIONING.test(a)),
-    })),
+    Statement: [
+      ...all.Statement.filter((s) => DEPLOY_STATEMENTS.includes(s.Sid)).map((s) => ({
+        ...s,
+        Action: s.Action.filter((a) => !PROVISIONING.test(a)),
+      })),
+      // The preview workflows (lsvc preview up / down / prune) make and remove <service>-pr-<n> only.
+      {
+        Sid: 'Previews',
+        Effect: 'Allow',
+        Action: ['elasticbeanstalk:CreateEnvironment', 'elasticbeanstalk:TerminateEnvironment'],
+        Resource: [
+          eb(`environment/${service}/${service}-pr-*`),
+          eb(`application/${service}`),
+          eb(`applicationversion/${service}/*`),
+          `arn:${p}:elasticbeanstalk:${r}::solutionstack/*`,
+          `arn:${p}:elasticbeanstalk:${r}::platform/*`,
+        ],
+      },
+    ],
   };
 }

@@ -62,3 +62,113 @@ export function workflowText(input: WorkflowInput): string {
 # from (e.g. github:your-org/lsvc or a tarball URL).
 ${approval}${stringify(doc, { lineWidth: 0 })}`;
 }
+
+export const PREVIEW_WORKFLOW_PATH = '.github/workflows/preview.yml';
+export const PRUNE_WORKFLOW_PATH = '.github/workflows/preview-prune.yml';
+/** The GitHub environment the preview jobs run in: the deploy role trusts it (its OIDC subject). */
+export const PREVIEW_GITHUB_ENVIRONMENT = 'preview';
+
+export interface PreviewWorkflowInput {
+  service: string;
+  region: string;
+  roleArn: string;
+  /** The lsvc.yml environment previews borrow from. */
+  base: string;
+}
+
+const previewSteps = (input: PreviewWorkflowInput) => [
+  { uses: 'actions/setup-node@v7', with: { 'node-version': 24 } },
+  {
+    uses: 'aws-actions/configure-aws-credentials@v6',
+    with: { 'role-to-assume': input.roleArn, 'aws-region': input.region },
+  },
+  { run: 'npm install -g lsvc' },
+];
+
+function header(what: string, input: PreviewWorkflowInput): string {
+  return `${WORKFLOW_MARKER} Run it again to update this file.
+# ${what}
+# Assumes the IAM role ${input.roleArn.split('/').pop()} through GitHub's OIDC provider, in the GitHub
+# environment "${PREVIEW_GITHUB_ENVIRONMENT}" (the role trusts it). lsvc is not on the npm registry yet: point
+# "npm install -g lsvc" at where your team installs it from.
+`;
+}
+
+/** Pull request opened / updated / reopened -> lsvc preview up; closed -> lsvc preview down. */
+export function previewWorkflowText(input: PreviewWorkflowInput): string {
+  const doc = {
+    name: 'Preview',
+    on: { pull_request: { types: ['opened', 'synchronize', 'reopened', 'closed'] } },
+    permissions: { 'id-token': 'write', contents: 'read' },
+    // One run per pull request at a time; a newer push waits for the one deploying.
+    concurrency: {
+      group: `preview-${input.service}-\${{ github.event.pull_request.number }}`,
+      'cancel-in-progress': false,
+    },
+    jobs: {
+      up: {
+        name: 'Preview up',
+        if: "github.event.action != 'closed'",
+        'runs-on': 'ubuntu-latest',
+        environment: { name: PREVIEW_GITHUB_ENVIRONMENT, url: '${{ steps.up.outputs.url }}' },
+        'timeout-minutes': 45,
+        steps: [
+          { uses: 'actions/checkout@v7', with: { ref: '${{ github.event.pull_request.head.sha }}' } },
+          ...previewSteps(input),
+          {
+            id: 'up',
+            name: `lsvc preview up --pr <n> --from-env ${input.base}`,
+            run: [
+              `lsvc preview up --pr "\${{ github.event.pull_request.number }}" --from-env ${input.base} --yes --json > preview.json`,
+              `url=$(node -p "require('./preview.json').url ?? ''")`,
+              'echo "url=$url" >> "$GITHUB_OUTPUT"',
+              'echo "### Preview: $url" >> "$GITHUB_STEP_SUMMARY"',
+            ].join('\n'),
+          },
+        ],
+      },
+      down: {
+        name: 'Preview down',
+        if: "github.event.action == 'closed'",
+        'runs-on': 'ubuntu-latest',
+        environment: PREVIEW_GITHUB_ENVIRONMENT,
+        'timeout-minutes': 30,
+        steps: [
+          { uses: 'actions/checkout@v7' },
+          ...previewSteps(input),
+          {
+            run: [
+              `lsvc preview down --pr "\${{ github.event.pull_request.number }}" --from-env ${input.base} --yes`,
+              'echo "### Preview removed" >> "$GITHUB_STEP_SUMMARY"',
+            ].join('\n'),
+          },
+        ],
+      },
+    },
+  };
+  return `${header('A preview environment per pull request (lsvc preview up / down).', input)}${stringify(doc, { lineWidth: 0 })}`;
+}
+
+/** Every day: lsvc preview prune removes the previews past their expiry. */
+export function pruneWorkflowText(input: PreviewWorkflowInput): string {
+  const doc = {
+    name: 'Preview prune',
+    on: { schedule: [{ cron: '17 3 * * *' }], workflow_dispatch: {} },
+    permissions: { 'id-token': 'write', contents: 'read' },
+    concurrency: { group: `preview-prune-${input.service}`, 'cancel-in-progress': false },
+    jobs: {
+      prune: {
+        name: 'Remove expired previews',
+        'runs-on': 'ubuntu-latest',
+        environment: PREVIEW_GITHUB_ENVIRONMENT,
+        'timeout-minutes': 60,
+        steps: [
+          { uses: 'actions/checkout@v7' },
+          ...previewSteps(input),
+          { run: `lsvc preview prune --from-env ${input.base} --yes` },
+        ],
+      },
+    },
+  };
+  return `${header('Removes the expired preview environments every day (lsvc preview prune).', input)}${stringify(doc, { lineWidth: 0 })}`;
+}

@@ -172,6 +172,7 @@ environments:
       'defaults',
       'environments',
       'pipeline',
+      'previews',
     ]);
     expect(allowedKeysAt(serviceConfigSchema, ['environments', 'x', 'redis'])).toEqual([
       'nodeType',

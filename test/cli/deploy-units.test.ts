@@ -33,6 +33,8 @@ describe('durations', () => {
     ['500ms', 500],
     ['45', 45_000],
     ['1.5m', 90_000],
+    ['7d', 604_800_000],
+    ['3d12h', 302_400_000],
   ])('%s -> %d ms', (text, ms) => {
     expect(parseDuration(text, '--timeout')).toBe(ms);
   });

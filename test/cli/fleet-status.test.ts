@@ -1,20 +1,10 @@
 // `lsvc fleet status` over a workspace of real services (lsvc init), AWS through client mocks that
 // answer per environment: healthy ones, one in ALARM, one unreadable, throttling on the way.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import {
-  DescribeEnvironmentHealthCommand,
-  DescribeEnvironmentsCommand,
-  DescribeEventsCommand,
-  DescribeInstancesHealthCommand,
-  ElasticBeanstalkClient,
-} from '@aws-sdk/client-elastic-beanstalk';
-import {
-  DescribeCacheClustersCommand,
-  DescribeReplicationGroupsCommand,
-  ElastiCacheClient,
-} from '@aws-sdk/client-elasticache';
-import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DescribeEnvironmentsCommand, ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -27,20 +17,8 @@ import { templateReader } from '../../src/fleet/templates.js';
 import { loadWorkspace } from '../../src/fleet/workspace.js';
 import { renderFleetStatus } from '../../src/fleet/render-status.js';
 import { makePaint } from '../../src/ui.js';
-import { type FleetFixture, makeFleet } from './fleet-fixtures.js';
-import {
-  alarm,
-  cacheCluster,
-  database,
-  environment,
-  environmentHealth,
-  instance,
-  minutesAgo,
-  named,
-  NOW,
-  replicationGroup,
-  runCommand,
-} from './status-fixtures.js';
+import { answerFleet, type FleetAnswers, type FleetFixture, makeFleet } from './fleet-fixtures.js';
+import { named, NOW, runCommand } from './status-fixtures.js';
 
 const eb = mockClient(ElasticBeanstalkClient);
 const cw = mockClient(CloudWatchClient);
@@ -62,56 +40,10 @@ afterAll(async () => {
   await fleet.cleanup();
 });
 
-const envOf = (input: { EnvironmentName?: string; EnvironmentNames?: string[] }) =>
-  input.EnvironmentName ?? input.EnvironmentNames?.[0] ?? '';
-const idOf = (id: string | undefined) => id ?? '';
-
-/** Every environment healthy; `over` changes answers per EB environment name. */
-function answers(over: { unreadable?: string[]; alarmIn?: string[]; throttleHealth?: number } = {}) {
-  let throttles = over.throttleHealth ?? 0;
-  eb.on(DescribeEnvironmentsCommand).callsFake((input: { EnvironmentNames?: string[] }) => {
-    const name = envOf(input);
-    if (over.unreadable?.includes(name)) throw named('ServiceUnavailableException', 'Service is unavailable');
-    return {
-      Environments: [
-        environment({ EnvironmentName: name, ApplicationName: name.replace(/-(staging|production)$/, '') }),
-      ],
-    };
-  });
-  eb.on(DescribeEnvironmentHealthCommand).callsFake((input: { EnvironmentName?: string }) => {
-    if (throttles > 0 && envOf(input) === 'billing-api-staging') {
-      throttles--;
-      throw named('Throttling', 'Rate exceeded');
-    }
-    if (over.unreadable?.includes(envOf(input)))
-      throw named('ServiceUnavailableException', 'Service is unavailable');
-    return environmentHealth({ EnvironmentName: envOf(input) });
-  });
-  eb.on(DescribeInstancesHealthCommand).resolves({ InstanceHealthList: [instance('i-0aaa1111bbbb2222c')] });
-  eb.on(DescribeEventsCommand).callsFake(() => ({
-    Events: [
-      { EventDate: minutesAgo(170), Message: 'Environment update completed successfully.', Severity: 'INFO' },
-      { EventDate: minutesAgo(180), Message: 'Environment update is starting.', Severity: 'INFO' },
-    ],
-  }));
-  cw.on(DescribeAlarmsCommand).callsFake((input: { AlarmNamePrefix?: string }) => {
-    const env = (input.AlarmNamePrefix ?? '').replace(/-$/, '');
-    const firing = over.alarmIn?.includes(env);
-    return {
-      MetricAlarms: ['http-5xx', 'p99-latency'].map((m) =>
-        alarm(m, { AlarmName: `${env}-${m}`, StateValue: firing && m === 'http-5xx' ? 'ALARM' : 'OK' }),
-      ),
-    };
-  });
-  cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
-  rds.on(DescribeDBInstancesCommand).callsFake((input: { DBInstanceIdentifier?: string }) => ({
-    DBInstances: [database({ DBInstanceIdentifier: idOf(input.DBInstanceIdentifier) })],
-  }));
-  ec.on(DescribeReplicationGroupsCommand).callsFake((input: { ReplicationGroupId?: string }) => ({
-    ReplicationGroups: [replicationGroup({ ReplicationGroupId: idOf(input.ReplicationGroupId) })],
-  }));
-  ec.on(DescribeCacheClustersCommand).resolves({ CacheClusters: [cacheCluster()] });
-}
+/** Every environment healthy; `over` changes answers per EB environment name (fleet-fixtures.ts). */
+const answers = (over: FleetAnswers = {}) => {
+  answerFleet({ eb, cw, rds, ec }, over);
+};
 
 beforeEach(() => {
   for (const m of [eb, cw, rds, ec, s3, sts]) m.reset();

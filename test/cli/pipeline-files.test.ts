@@ -16,7 +16,12 @@ import { deploy } from '../../src/deploy/deploy.js';
 import { projectInput } from '../../src/pipeline/resources/project.js';
 import { makeContext } from '../../src/pipeline/run.js';
 import type { PipelineClients } from '../../src/pipeline/types.js';
-import { workflowText, WORKFLOW_MARKER } from '../../src/pipeline/workflow.js';
+import {
+  previewWorkflowText,
+  pruneWorkflowText,
+  workflowText,
+  WORKFLOW_MARKER,
+} from '../../src/pipeline/workflow.js';
 import { BIN, removeDir, ROOT, tempDir } from '../support/cli.js';
 import { ENV, FakeEb, healthyRollout, NAMES, TIMINGS } from './deploy-fakes.js';
 
@@ -44,6 +49,57 @@ interface Job {
   'runs-on': string;
   steps: { uses?: string; run?: string; with?: Record<string, unknown> }[];
 }
+
+describe('the preview workflows', () => {
+  const input = { service: 'shop', region: 'eu-west-1', roleArn: ROLE, base: 'staging' };
+  interface PreviewDoc {
+    on: Record<string, { types?: string[] } | { cron: string }[]>;
+    jobs: Record<
+      string,
+      Omit<Job, 'steps' | 'environment'> & {
+        if?: string;
+        environment: unknown;
+        steps: { id?: string; run?: string; uses?: string; with?: Record<string, unknown> }[];
+      }
+    >;
+  }
+
+  it('are valid against the workflow schema', () => {
+    for (const text of [previewWorkflowText(input), pruneWorkflowText(input)]) {
+      expect(validateWorkflow(text).errors).toEqual([]);
+      expect(text.startsWith(WORKFLOW_MARKER)).toBe(true);
+    }
+  });
+
+  it('pull request opened / synchronize / reopened -> up, closed -> down, through OIDC, the URL to the job summary', () => {
+    const doc = parse(previewWorkflowText(input)) as PreviewDoc;
+    expect(doc.on.pull_request).toEqual({ types: ['opened', 'synchronize', 'reopened', 'closed'] });
+    const up = doc.jobs.up;
+    const down = doc.jobs.down;
+    expect(up?.if).toBe("github.event.action != 'closed'");
+    expect(down?.if).toBe("github.event.action == 'closed'");
+    for (const job of [up, down]) {
+      const creds = job?.steps.find((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials'));
+      expect(creds?.with).toEqual({ 'role-to-assume': ROLE, 'aws-region': 'eu-west-1' });
+    }
+    expect(up?.environment).toEqual({ name: 'preview', url: '${{ steps.up.outputs.url }}' });
+    expect(down?.environment).toBe('preview');
+    const upRun = up?.steps.find((s) => s.id === 'up')?.run ?? '';
+    expect(upRun).toContain(
+      'lsvc preview up --pr "${{ github.event.pull_request.number }}" --from-env staging --yes --json',
+    );
+    expect(upRun).toContain('>> "$GITHUB_STEP_SUMMARY"');
+    expect(down?.steps.map((s) => s.run ?? '').join('\n')).toContain(
+      'lsvc preview down --pr "${{ github.event.pull_request.number }}" --from-env staging --yes',
+    );
+  });
+
+  it('prune runs on a schedule', () => {
+    const doc = parse(pruneWorkflowText(input)) as PreviewDoc;
+    expect(doc.on.schedule).toEqual([{ cron: '17 3 * * *' }]);
+    expect(doc.jobs.prune?.steps.at(-1)?.run).toBe('lsvc preview prune --from-env staging --yes');
+  });
+});
 
 describe('the GitHub Actions workflow', () => {
   it.each([

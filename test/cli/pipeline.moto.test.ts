@@ -75,6 +75,7 @@ describe('lsvc pipeline init --provider github (moto)', () => {
     expect(trust.Statement[0]?.Condition.StringEquals['token.actions.githubusercontent.com:sub']).toEqual([
       `repo:acme/${SERVICE}:environment:staging`,
       `repo:acme/${SERVICE}:environment:production`,
+      `repo:acme/${SERVICE}:environment:preview`,
     ]);
     const inline = await iam.send(
       new GetRolePolicyCommand({ RoleName: `${SERVICE}-github-deploy`, PolicyName: 'lsvc-pipeline' }),
@@ -89,7 +90,7 @@ describe('lsvc pipeline init --provider github (moto)', () => {
     const second = await runCli(['pipeline', 'init', '--json'], { cwd: dir, env: MOTO });
     expect(second.code).toBe(0);
     const again = JSON.parse(second.stdout) as InitJson;
-    expect(again.resources.map((r) => r.action)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    expect(again.resources.map((r) => r.action)).toEqual(Array(5).fill('unchanged'));
   });
 });
 

@@ -333,6 +333,8 @@ describe('lsvc pipeline init --provider github', () => {
       'create oidc-provider token.actions.githubusercontent.com',
       'create iam-role shop-github-deploy',
       'create workflow-file .github/workflows/deploy.yml',
+      'create workflow-file .github/workflows/preview.yml',
+      'create workflow-file .github/workflows/preview-prune.yml',
     ]);
     expect(result.notes[0]).toContain('https://github.com/acme/shop/settings/environments');
     expect(pipelineMutating(mocks)).toEqual([
@@ -353,6 +355,7 @@ describe('lsvc pipeline init --provider github', () => {
           'token.actions.githubusercontent.com:sub': [
             'repo:acme/shop:environment:staging',
             'repo:acme/shop:environment:production',
+            'repo:acme/shop:environment:preview',
           ],
         },
       },
@@ -384,7 +387,7 @@ describe('lsvc pipeline init --provider github', () => {
     const out = await runCommand(PipelineInit, ['--provider', 'github', '--dry-run'], { cwd });
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(
-      /^Plan for the github pipeline \(eu-west-1\): 3 to create, 0 to update, 0 unchanged$/m,
+      /^Plan for the github pipeline \(eu-west-1\): 5 to create, 0 to update, 0 unchanged$/m,
     );
     expect(out.stdout).toMatch(/^\+ create +workflow-file +\.github\/workflows\/deploy\.yml$/m);
     expect(pipelineMutating(mocks)).toEqual([]);

@@ -1,4 +1,4 @@
-// Runs web.ts / worker.ts as real child processes (through tsx), for signal and shutdown tests.
+// Runs web.ts / worker.ts / preview.ts as real child processes (through tsx), for signal and shutdown tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -12,8 +12,12 @@ export interface Child {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startProcess(script: 'src/web.ts' | 'src/worker.ts', env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+export function startProcess(
+  script: 'src/web.ts' | 'src/worker.ts' | 'src/preview.ts',
+  env: Record<string, string>,
+  args: string[] = [],
+): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
