@@ -1,7 +1,12 @@
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../../src/base-command.js';
+import type { MigrationsReport } from '../../src/migrations/check.js';
+import type { ProofResult } from '../../src/migrations/proof.js';
+import type { ServiceInfo } from '../../src/testing/service.js';
 import { awsFlags, envFlag } from '../../src/flags.js';
+
+type ProofSummary = { ran: true; result: ProofResult } | { ran: false; reason: string };
 
 export default class CheckMigrations extends BaseCommand<typeof CheckMigrations> {
   static override summary =
@@ -10,9 +15,11 @@ export default class CheckMigrations extends BaseCommand<typeof CheckMigrations>
 
 A migration with \`export const contract = true\` may drop or rename: it passes when the code at --against (src/ and views/) no longer names what it removes, and is refused otherwise (it comes too early).
 
+Then, when the checkout adds migrations and Docker answers, the proof: in throwaway containers (labelled like "lsvc test"'s, all removed afterwards, also on failure and Ctrl-C) it builds the test stage of the old version (from git at --against, into a temporary folder) and of this checkout, starts Postgres (or MariaDB) and Redis, migrates the database with the old image, applies the new migrations with the new one, then runs the old version on it: its web process must answer /readyz and its own tests (npm test) must pass, each test file's database a copy of the migrated one (TEST_DATABASE_TEMPLATE, honoured by the template's test/support/database.ts since template 1.0.3). A failure names the stage, the old tests that broke and the new migrations. --static-only skips the proof; without Docker the static pass runs alone and says so.
+
 --env E compares with the version running in E instead: the git commit of the last release record of E that deployed (the commit must be in this clone: check out the whole history in CI). No such record (the first deploy): nothing to compare with, exit 0.
 
-Exit codes: 0 safe; 6 unsafe (or a contract refused); 2 unknown git ref, not a git repository, or no release record of E with a commit; 3 no lsvc.yml or git missing; 5 AWS credentials or permissions (--env).`;
+Exit codes: 0 safe; 6 unsafe (a finding, a contract refused, or the proof failed); 4 Docker failed during the proof (a build, a container); 2 unknown git ref, not a git repository, or no release record of E with a commit; 3 no lsvc.yml or git missing; 5 AWS credentials or permissions (--env).`;
   static override examples = [
     {
       description: 'Against the release tag running in production',
@@ -38,6 +45,10 @@ Exit codes: 0 safe; 6 unsafe (or a contract refused); 2 unknown git ref, not a g
       description:
         'Against the version running in this environment: the git commit of its last deployed release record.',
     }),
+    'static-only': Flags.boolean({
+      description: 'Only read the migration files: skip the Docker proof (old code run on the new schema).',
+      default: false,
+    }),
     ...awsFlags,
   };
 
@@ -62,6 +73,7 @@ Exit codes: 0 safe; 6 unsafe (or a contract refused); 2 unknown git ref, not a g
         findings: [],
         warnings: [],
         safe: true,
+        proof: { ran: false, reason: 'no old version' },
       };
     }
     const report = await checkMigrations({
@@ -70,8 +82,58 @@ Exit codes: 0 safe; 6 unsafe (or a contract refused); 2 unknown git ref, not a g
       dialect: service.engine,
     });
     for (const line of renderMigrationsReport(report, this.ui.paint)) this.ui.info(line);
-    process.exitCode = report.safe ? ExitCode.Ok : ExitCode.Unhealthy;
-    return report;
+    const proof = await this.proof(service, report);
+    const safe = report.safe && (!proof.ran || proof.result.safe);
+    process.exitCode = safe ? ExitCode.Ok : ExitCode.Unhealthy;
+    return { ...report, safe, proof };
+  }
+
+  /** The Docker proof when there is something to prove and Docker answers; says which was done. */
+  private async proof(service: ServiceInfo, report: MigrationsReport): Promise<ProofSummary> {
+    const skipped = (reason: string): ProofSummary => {
+      this.ui.info(this.ui.paint.dim(`Static check only: ${reason}.`));
+      return { ran: false, reason };
+    };
+    if (report.migrations.length === 0) return skipped('no new migrations to prove');
+    if (this.flags['static-only']) return skipped('--static-only (no Docker proof)');
+    const { dockerfileStages } = await import('../../src/testing/service.js');
+    const { readFile } = await import('node:fs/promises');
+    const dockerfile = await readFile(`${service.dir}/Dockerfile`, 'utf8').catch(() => '');
+    if (!dockerfileStages(dockerfile).includes('test'))
+      return skipped('no Dockerfile with a "test" stage to run the old version\'s tests in');
+    const { connectDocker } = await import('../../src/docker/client.js');
+    let docker;
+    try {
+      docker = await connectDocker();
+    } catch (error) {
+      this.ui.warn(
+        `Docker is not reachable (${(error as Error).message.split('\n')[0]}): only the static check ran; "lsvc doctor" checks Docker.`,
+      );
+      return { ran: false, reason: 'Docker not reachable' };
+    }
+    const { dockerTestRunner } = await import('../../src/docker/test-runner.js');
+    const { proveMigrations } = await import('../../src/migrations/proof.js');
+    const { renderProof } = await import('../../src/migrations/render.js');
+    const { interruptible } = await import('../../src/interrupt.js');
+    const { isCI } = await import('../../src/ui.js');
+    this.ui.info('');
+    this.ui.info(
+      this.ui.paint.bold(`Proving it in Docker: the version at ${report.against.ref} on the new schema`),
+    );
+    const result = await interruptible((signal) =>
+      proveMigrations({
+        docker: dockerTestRunner(docker),
+        service,
+        old: report.against,
+        migrations: report.migrations.map((m) => m.file),
+        ui: this.ui,
+        progress: { json: this.jsonEnabled() },
+        signal,
+        env: { ...(isCI(process.env) ? { CI: 'true' } : {}), NO_COLOR: '1', FORCE_COLOR: '0' },
+      }),
+    );
+    for (const line of renderProof(result, this.ui.paint)) this.ui.info(line);
+    return { ran: true, result };
   }
 
   /** The commit of the release running in the environment, from its release records. */

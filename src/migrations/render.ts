@@ -1,6 +1,7 @@
 // Text form of the migrations report: one line per finding with file:line, then its recipe.
 import type { Paint } from '../ui.js';
 import type { MigrationsReport } from './check.js';
+import type { ProofResult } from './proof.js';
 
 export function renderMigrationsReport(report: MigrationsReport, paint: Paint): string[] {
   const { ref, sha } = report.against;
@@ -39,5 +40,30 @@ export function renderMigrationsReport(report: MigrationsReport, paint: Paint): 
           `Unsafe: ${bad} operation(s) would break the version at ${ref} while it runs on the new schema.`,
         ),
   );
+  return lines;
+}
+
+/** Text form of the Docker proof: what ran, and for a failure the stage, the tests, the output. */
+export function renderProof(proof: ProofResult, paint: Paint): string[] {
+  const migrations = proof.migrations.map((m) => m.replace(/^.*\//, '')).join(', ');
+  const old = `${proof.old.ref} (git ${proof.old.sha.slice(0, 12)})`;
+  const seconds = `${(proof.ms / 1000).toFixed(0)} s`;
+  if (proof.safe) {
+    const tests = proof.tests ? `, and its ${proof.tests.passed} tests pass` : '';
+    return [
+      '',
+      paint.green(
+        `Proven in Docker (${seconds}): the version at ${old} answers /readyz after ${migrations}${tests}.`,
+      ),
+    ];
+  }
+  const failure = proof.failure;
+  const lines = ['', paint.red(`Docker proof failed (${seconds}): ${failure?.message ?? 'unknown failure'}`)];
+  lines.push(`  old version: ${old}; new migrations: ${migrations}`);
+  for (const test of failure?.failingTests ?? []) {
+    lines.push(`  ${paint.red('✕')} ${test.file} › ${test.name}`);
+    for (const line of test.message) lines.push(`      ${paint.gray(line)}`);
+  }
+  for (const line of failure?.output ?? []) lines.push(`    ${paint.gray(line)}`);
   return lines;
 }

@@ -461,7 +461,7 @@ function messageOf(error: unknown): string {
 }
 
 /** A Docker API call whose failure is a DockerError (exit 4) that says what was being done. */
-async function dockerStep<T>(
+export async function dockerStep<T>(
   what: string,
   call: () => Promise<T>,
   hint = 'Check that Docker is running and has room ("lsvc doctor", "docker system df"), then try again.',

@@ -291,16 +291,25 @@ describe('lsvc check migrations (built binary)', () => {
     );
     expect(unsafe.stdout).toMatch(/Stop reading and writing the column in one release/);
     expect(unsafe.stdout).toMatch(/Unsafe: 1 operation\(s\) would break the version at v1/);
+    // The fixture has no Dockerfile: the Docker proof (test/docker/check-migrations.test.ts) cannot run.
+    expect(unsafe.stdout).toContain('Static check only: no Dockerfile with a "test" stage');
     const safe = await cli(await release({ variant: 'v2-contract' }), '--against', 'v1');
     expect(safe.code).toBe(0);
     expect(safe.stdout).toMatch(/Safe: the version at v1 can run on the new schema/);
   });
 
   it('prints the report as JSON with --json, keeping exit code 6', async () => {
-    const result = await cli(await release({ variant: 'v2-not-null' }), '--against', 'v1', '--json');
+    const result = await cli(
+      await release({ variant: 'v2-not-null' }),
+      '--against',
+      'v1',
+      '--json',
+      '--static-only',
+    );
     expect(result.code).toBe(ExitCode.Unhealthy);
-    const report = JSON.parse(result.stdout) as MigrationsReport;
+    const report = JSON.parse(result.stdout) as MigrationsReport & { proof: unknown };
     expect(report.safe).toBe(false);
+    expect(report.proof).toEqual({ ran: false, reason: '--static-only (no Docker proof)' });
     expect(report.against.ref).toBe('v1');
     expect(report.against.sha).toMatch(/^[0-9a-f]{40}$/);
     expect(report.findings).toMatchObject([

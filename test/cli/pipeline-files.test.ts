@@ -235,6 +235,10 @@ describe("the template's buildspec.yml", () => {
       .flatMap((p) => p.commands)
       .join('\n');
     for (const name of variables) expect(all).toContain(`$${name}`);
+    // The migration check runs before the image is built and pushed (the deploy stages come after).
+    expect(spec.phases.pre_build?.commands.join('\n')).toMatch(
+      /if \[ -d \.git \]; then lsvc check migrations --env "\$LSVC_ENV";/,
+    );
     expect(spec.phases.post_build?.commands.join('\n')).toMatch(
       /lsvc bundle --env "\$LSVC_ENV" --version "\$IMAGE_TAG" --repository-uri "\$ECR_REPOSITORY_URI" --out bundle\.zip/,
     );
