@@ -26,9 +26,11 @@ Ctrl-C while it rolls out offers to abort the update (AbortEnvironmentUpdate); S
 
 One deploy, rollback or env set at a time per environment: lsvc takes the environment's deploy lock (the SSM parameter /lsvc/<service>/<env>/deploy-lock) first and removes it however the run ends. While another run holds it, deploy is refused at once, naming who holds it, since when and for which version. A lock left by a run that crashed expires (the deploy's --timeout and --bake plus 30 minutes, an hour at least) and is then taken over; --force-unlock removes it sooner (asked at a terminal; --yes without one).
 
+With dependsOn in lsvc.yml, each dependency's URL is read first (SSM /lsvc/<env>/<service>/url, published by its provision) and set as <SERVICE>_URL in the same update as the version; one that is not provisioned in this environment stops the deploy before anything changes (no lock taken), naming it and the fix (exit 3).
+
 Before changing anything it reads the environment's settings and refuses one whose health gate is off: IgnoreHealthCheck=true, basic health reporting, or a load-balancer health check path other than the service's readiness route (healthCheckPath in lsvc.yml, /readyz). The error names the setting and the fix ("lsvc provision" restores them).
 
-Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollback), Elastic Beanstalk rejected the bundle, or the new migrations are unsafe for the running version (the last two: the environment unchanged); 7 timed out (the update may still run: watch it with "lsvc status --env E --watch"); 9 another deploy, rollback or env set holds the environment's lock; 5 AWS credentials, permissions or connectivity (unreachable, throttled); 4 image build or push; 3 not provisioned, or settings that defeat the health gate; 2 bad flags or unknown environment; 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP.`;
+Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollback), Elastic Beanstalk rejected the bundle, or the new migrations are unsafe for the running version (the last two: the environment unchanged); 7 timed out (the update may still run: watch it with "lsvc status --env E --watch"); 9 another deploy, rollback or env set holds the environment's lock; 5 AWS credentials, permissions or connectivity (unreachable, throttled); 4 image build or push; 3 not provisioned, a dependsOn service not provisioned in the environment, or settings that defeat the health gate; 2 bad flags or unknown environment; 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP.`;
   static override examples = [
     { description: 'Deploy the current commit to staging', command: 'lsvc deploy --env staging' },
     {
@@ -114,6 +116,11 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
     if (fromGit && git.dirty) {
       this.ui.warn(`The working tree has uncommitted changes: deploying ${version}, built from them.`);
     }
+    // A dependency (lsvc.yml dependsOn) that is not provisioned stops the deploy here: nothing changed.
+    const { dependencyProperties, resolveEnvironmentDependencies } =
+      await import('../src/endpoints/dependencies.js');
+    const dependencies = await resolveEnvironmentDependencies(aws);
+    for (const d of dependencies) this.ui.debug(`dependency ${d.service}: ${d.variable}=${d.url}`);
     if (aws.environment.confirm && !this.flags.yes) {
       const question = `Deploy ${version} to ${aws.names.environment}?`;
       // No terminal: fail with "pass --yes" rather than deploy to a confirm: true environment unasked.
@@ -136,7 +143,14 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
         prompter: this.prompter,
         ui: this.ui,
       },
-      async () => this.deployLocked(aws, version, fromGit ? git : undefined, timings),
+      async () =>
+        this.deployLocked(
+          aws,
+          version,
+          fromGit ? git : undefined,
+          timings,
+          dependencyProperties(dependencies),
+        ),
     );
   }
 
@@ -145,6 +159,7 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
     version: string,
     git: GitCommit | undefined,
     timings: Timings,
+    properties: Record<string, string>,
   ) {
     const fromGit = git !== undefined;
     const { releaseDescription } = await import('../src/deploy/git-info.js');
@@ -228,6 +243,7 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
           rollback: this.flags.rollback,
           detach: this.flags.detach,
           timings,
+          properties,
         },
       );
     } catch (error) {

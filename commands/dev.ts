@@ -9,6 +9,8 @@ export default class Dev extends BaseCommand<typeof Dev> {
 
 Before starting it checks that Docker answers, that Compose is installed and that the host ports the compose file publishes are free (a taken port: which one, who holds it, how to pick another, e.g. PORT=3001 lsvc dev).
 
+With dependsOn in lsvc.yml, each dependency's own lsvc dev stack running on this machine is found by its containers' labels and <DEPENDENCY>_URL is set in web and worker to its published web port (http://host.docker.internal:<port>); one that is not running is named with how to start it (its folder from lsvc-fleet.yml or beside this service: lsvc dev --detach there). lsvc does not start them itself.
+
 The compose project is named after the service (COMPOSE_PROJECT_NAME overrides it), so "docker compose -p <service> ..." reaches the same containers.
 
 A service that exits or does not become healthy within --timeout: its last log lines and health-check output are shown, the stack is stopped (volumes kept) and lsvc exits 4.

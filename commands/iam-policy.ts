@@ -64,6 +64,11 @@ Exit code 3 when lsvc.yml is missing or invalid; 2 for an unknown --env.`;
       service: config.service,
       env: environment?.name,
       repository: names.repository,
+      dependsOn: [
+        ...new Set(
+          (environment ? [environment] : Object.values(config.environments)).flatMap((e) => e.dependsOn),
+        ),
+      ].sort(),
     });
     const parts = splitPolicy(policy.document);
     const part = this.flags.part;

@@ -9,9 +9,11 @@ export default class Provision extends BaseCommand<typeof Provision> {
 
 Resources: ECR repository (scan on push, keeps the last 30 images), Elastic Beanstalk application (version lifecycle) and environment (Docker on Amazon Linux 2023, load balanced, enhanced health, deployment policy, instance type and counts from lsvc.yml, logs streamed to CloudWatch Logs), the instance role and profile (least privilege) and the Elastic Beanstalk service role, security groups, RDS (encrypted, backups, deletion protection in production; its password generated into Secrets Manager and handed to the app as the secret DATABASE_PASSWORD), ElastiCache Redis (noeviction, TLS), an SNS topic (optional email from notifyEmail), and CloudWatch alarms (5xx rate, p99 latency, unhealthy hosts, environment health, database CPU/storage/connections, Redis memory, queue backlog). Everything is tagged lsvc:service, lsvc:environment and managed-by=lsvc.
 
+The environment's endpoints are published for its callers in SSM Parameter Store: /lsvc/<env>/<service>/url (the environment's CNAME; https when its load balancer listens on 443) and /lsvc/<env>/<service>/openapi (that URL + /openapi.json). Each service in lsvc.yml dependsOn is read first from the same place and set as the environment property <SERVICE>_URL (BILLING_API_URL); one that is not provisioned in this environment stops provision before the plan, naming it and the fix (exit 3).
+
 Creating the database, Redis and the environment takes 10-20 minutes; progress shows what is being waited for. Environments with "confirm: true" in lsvc.yml ask before changing anything (--yes answers).
 
-Exit codes: 2 unknown --env; 3 lsvc.yml missing or invalid; 5 no AWS region or credentials, or access denied (the message names the action); 7 timed out waiting, 130 interrupted (AWS goes on either way: run provision again to continue).`;
+Exit codes: 2 unknown --env; 3 lsvc.yml missing or invalid, or a dependsOn service not provisioned in this environment; 5 no AWS region or credentials, or access denied (the message names the action); 7 timed out waiting, 130 interrupted (AWS goes on either way: run provision again to continue).`;
   static override examples = [
     {
       description: 'See what would be created or changed, without changing anything',

@@ -6,7 +6,7 @@ import { awsFlags, envFlag } from '../src/flags.js';
 
 export default class Status extends BaseCommand<typeof Status> {
   static override summary = 'Show the health of an environment (or all of them): one screen, exit code says.';
-  static override description = `Reads everything at once (in parallel): the Elastic Beanstalk environment's status and health with its causes, URL, the deployed version and when it reached the instances, each instance (health, version, requests/s, p99 latency, 5xx share), the environment's CloudWatch alarms (<service>-<env>-*), the RDS database and the Redis replication group. Without --env: every environment in lsvc.yml.
+  static override description = `Reads everything at once (in parallel): the Elastic Beanstalk environment's status and health with its causes, URL, the deployed version and when it reached the instances, each instance (health, version, requests/s, p99 latency, 5xx share), the environment's CloudWatch alarms (<service>-<env>-*), the RDS database and the Redis replication group, and each service of lsvc.yml dependsOn (its environment of the same name: status, health, URL, or why it could not be read; its health does not count towards this one's). Without --env: every environment in lsvc.yml.
 
 Healthy means: Ready, health Green (Ok or Info), no alarm in ALARM, database and Redis available. An environment that is not provisioned yet, or a part lsvc could not read, counts as unhealthy.
 

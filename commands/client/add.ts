@@ -1,18 +1,24 @@
 import { Args } from '@oclif/core';
 
 import { BaseCommand } from '../../src/base-command.js';
-import { sourceFlags, sourceFromFlags, timeoutFromFlags } from '../../src/clients/flags.js';
+import { openApiUrlLookup, sourceFlags, sourceFromFlags, timeoutFromFlags } from '../../src/clients/flags.js';
 import { UsageError } from '../../src/errors.js';
 
 export default class ClientAdd extends BaseCommand<typeof ClientAdd> {
   static override summary = 'Make a typed client of another service from its OpenAPI document.';
   static override description = `Writes src/clients/<service>.ts: the other service's types (openapi-typescript) and a factory returning an openapi-fetch client at <SERVICE>_URL from the validated config, with a deadline per attempt, retries with backoff for GET/HEAD/PUT/DELETE/OPTIONS only, and X-Request-Id passed on. The document used is saved as src/clients/<service>.openapi.json (what lsvc client check compares with); the source is recorded in .lsvc/clients.json for lsvc client update.
 
-lsvc writes only inside the service and never over a file it did not make (exit 2). Exit 3 for a source that gives no OpenAPI document or a service without the template's src/clients/http.ts (lsvc upgrade); 5 when the URL does not answer.`;
+--env E reads the OpenAPI URL the other service's "lsvc provision --env E" published (SSM Parameter Store /lsvc/E/<service>/openapi, in the region of this service's environment E) and downloads it; the source is recorded as that environment, so lsvc client update reads the current one.
+
+lsvc writes only inside the service and never over a file it did not make (exit 2). Exit 3 for a source that gives no OpenAPI document (or, with --env, a service that published none there) or a service without the template's src/clients/http.ts (lsvc upgrade); 5 when the URL does not answer.`;
   static override examples = [
     {
       description: 'From the other service checked out beside this one',
       command: 'lsvc client add billing-api --from ../billing-api',
+    },
+    {
+      description: 'From the service as deployed in staging (the OpenAPI URL its provision published)',
+      command: 'lsvc client add billing-api --env staging',
     },
     {
       description: 'From a running service',
@@ -29,7 +35,7 @@ lsvc writes only inside the service and never over a file it did not make (exit 
     const source = sourceFromFlags(this.flags);
     if (!source) {
       throw new UsageError(
-        'Say where the OpenAPI document of the service comes from: --from <folder> or --url <url>.',
+        'Say where the OpenAPI document of the service comes from: --from <folder>, --url <url> or --env <environment>.',
         {
           hint: `lsvc client add ${this.args.service} --from ../${this.args.service}`,
         },
@@ -45,6 +51,7 @@ lsvc writes only inside the service and never over a file it did not make (exit 
       lsvcVersion: this.config.version,
       timeoutMs: timeoutFromFlags(this.flags),
       onWait: (line) => process.stderr.write(`${line}\n`),
+      openApiUrlIn: openApiUrlLookup(this.flags),
     });
     for (const file of result.files) this.ui.info(`wrote ${file}`);
     this.ui.info(

@@ -2,7 +2,7 @@ import { Args } from '@oclif/core';
 
 import { BaseCommand } from '../../src/base-command.js';
 import { formatBreak } from '../../src/clients/contract.js';
-import { sourceFlags, sourceFromFlags, timeoutFromFlags } from '../../src/clients/flags.js';
+import { openApiUrlLookup, sourceFlags, sourceFromFlags, timeoutFromFlags } from '../../src/clients/flags.js';
 import { ExitCode, UsageError } from '../../src/errors.js';
 import type { ClientSource } from '../../src/clients/source.js';
 
@@ -63,6 +63,7 @@ Exit 0 when every client is compatible, 6 when a change breaks one (each break i
         lsvcVersion: this.config.version,
         timeoutMs: timeoutFromFlags(this.flags),
         onWait: (line) => process.stderr.write(`${line}\n`),
+        openApiUrlIn: openApiUrlLookup(this.flags),
       });
       results.push({ ...result, source: given ?? source });
       if (!result.breaks.length) {

@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core';
 
 import { BaseCommand } from '../../src/base-command.js';
-import { sourceFlags, sourceFromFlags, timeoutFromFlags } from '../../src/clients/flags.js';
+import { openApiUrlLookup, sourceFlags, sourceFromFlags, timeoutFromFlags } from '../../src/clients/flags.js';
 import { formatBreak } from '../../src/clients/contract.js';
 import { UsageError } from '../../src/errors.js';
 
@@ -43,6 +43,7 @@ Exit codes as lsvc client add; 2 for a service with no recorded client.`;
         lsvcVersion: this.config.version,
         timeoutMs: timeoutFromFlags(this.flags),
         onWait: (line) => process.stderr.write(`${line}\n`),
+        openApiUrlIn: openApiUrlLookup(this.flags),
       });
       this.ui.info(`Updated the client of ${service} (${result.files.join(', ')}).`);
       for (const b of result.breaks) this.ui.warn(`  breaking: ${formatBreak(b)}`);

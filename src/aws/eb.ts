@@ -238,16 +238,30 @@ export async function createApplicationVersion(
   return out.ApplicationVersion;
 }
 
-/** Start deploying a version; the answer is the environment as EB saw it (Status Updating). */
+/**
+ * Start deploying a version; the answer is the environment as EB saw it (Status Updating).
+ * `properties` (environment variables such as the dependencies' <SERVICE>_URL) change in the same
+ * update: the new version starts with them.
+ */
 export async function updateEnvironmentVersion(
   eb: ElasticBeanstalkClient,
   environment: string,
   label: string,
+  properties: Record<string, string> = {},
 ): Promise<EnvironmentDescription> {
+  const settings = Object.entries(properties).map(([OptionName, Value]) => ({
+    Namespace: 'aws:elasticbeanstalk:application:environment',
+    OptionName,
+    Value,
+  }));
   return send(
     'elasticbeanstalk',
     eb,
-    new UpdateEnvironmentCommand({ EnvironmentName: environment, VersionLabel: label }),
+    new UpdateEnvironmentCommand({
+      EnvironmentName: environment,
+      VersionLabel: label,
+      ...(settings.length ? { OptionSettings: settings } : {}),
+    }),
   );
 }
 

@@ -241,6 +241,8 @@ export interface LsvcPolicyInput {
   /** One environment, or every one of the service ('*'). */
   env: string | undefined;
   repository: string;
+  /** lsvc.yml dependsOn: the services whose endpoints provision and deploy read. */
+  dependsOn?: string[];
 }
 
 export interface AnnotatedPolicy {
@@ -249,7 +251,13 @@ export interface AnnotatedPolicy {
   comments: Record<string, string>;
 }
 
-export function lsvcPolicy({ scope, service, env, repository }: LsvcPolicyInput): AnnotatedPolicy {
+export function lsvcPolicy({
+  scope,
+  service,
+  env,
+  repository,
+  dependsOn = [],
+}: LsvcPolicyInput): AnnotatedPolicy {
   const { partition: p, region: r, account: a } = scope;
   const envPart = env ?? '*';
   const full = `${service}-${envPart}`;
@@ -687,6 +695,24 @@ export function lsvcPolicy({ scope, service, env, repository }: LsvcPolicyInput)
         Resource: arn('ssm', `parameter/lsvc/${service}/${envPart}/deploy-lock`),
       },
       'The deploy lock (/lsvc/<service>/<env>/deploy-lock): one deploy, rollback or env set at a time.',
+    ],
+    [
+      {
+        Sid: 'Endpoints',
+        Effect: 'Allow',
+        Action: ['ssm:PutParameter', 'ssm:AddTagsToResource', 'ssm:DeleteParameters', 'ssm:DeleteParameter'],
+        Resource: arn('ssm', `parameter/lsvc/${envPart}/${service}/*`),
+      },
+      "Publish the environment's URL and OpenAPI URL (/lsvc/<env>/<service>/url, /openapi; provision), delete them (destroy).",
+    ],
+    [
+      {
+        Sid: 'ReadEndpoints',
+        Effect: 'Allow',
+        Action: ['ssm:GetParameters', 'ssm:GetParameter'],
+        Resource: [service, ...dependsOn].map((s) => arn('ssm', `parameter/lsvc/${envPart}/${s}/*`)),
+      },
+      'Read its own endpoints and those of the services in dependsOn (provision, deploy).',
     ],
     [
       {

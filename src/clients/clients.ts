@@ -60,7 +60,7 @@ export async function generateClient(
   await checkWritable(c.root, files.record, { markerRequired: false });
   const record = await readRecord(c.root);
 
-  const document = await fetchDocument(source, c);
+  const document = await fetchDocument(source, c, service);
   const previous = await readSavedDocument(c.root, service).catch(() => undefined);
   const breaks = previous === undefined ? [] : findBreaks(previous, document);
   const recorded = sourceToRecord(c.root, c.cwd, source);
@@ -111,7 +111,7 @@ export async function recordedSources(root: string, only?: string): Promise<[str
 
 /** A recorded folder is relative to the service root; a source given on the command line, to cwd. */
 export function sourceForFetch(root: string, source: ClientSource): ClientSource {
-  return 'url' in source ? source : { from: join(root, source.from) };
+  return 'from' in source ? { from: join(root, source.from) } : source;
 }
 
 export interface CheckResult {
@@ -126,7 +126,7 @@ export async function checkClient(
   c: ClientContext,
 ): Promise<CheckResult> {
   const saved = await readSavedDocument(c.root, service);
-  const current = await fetchDocument(source, c);
+  const current = await fetchDocument(source, c, service);
   return { service, source, breaks: findBreaks(saved, current) };
 }
 

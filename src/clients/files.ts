@@ -47,7 +47,12 @@ export function clientFiles(root: string, service: string) {
   };
 }
 
-const sourceSchema = z.union([z.strictObject({ from: z.string().min(1) }), z.strictObject({ url: z.url() })]);
+const sourceSchema = z.union([
+  z.strictObject({ from: z.string().min(1) }),
+  z.strictObject({ url: z.url() }),
+  // The callee's endpoint published in that environment (lsvc client add --env).
+  z.strictObject({ env: z.string().regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/) }),
+]);
 const recordSchema = z.strictObject({
   schema: z.literal(1),
   clients: z.record(z.string(), z.strictObject({ source: sourceSchema, lsvcVersion: z.string() })),
@@ -86,7 +91,7 @@ export async function readRecord(root: string): Promise<ClientRecord> {
 
 /** A recorded folder is kept relative to the service, so the record works on every checkout. */
 export function sourceToRecord(root: string, cwd: string, source: ClientSource): ClientSource {
-  return 'url' in source ? source : { from: relative(root, resolve(cwd, source.from)) || '.' };
+  return 'from' in source ? { from: relative(root, resolve(cwd, source.from)) || '.' } : source;
 }
 
 /** The saved document of a client: what its callee promised when the client was made. */

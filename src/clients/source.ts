@@ -1,6 +1,7 @@
 // Where a callee's OpenAPI document comes from: its checkout (`--from <folder>`: the template's
 // `npm run --silent openapi` prints it without connecting anything) or a running service
-// (`--url <openapi url>`). Both are bounded: a deadline and a size limit.
+// (`--url <openapi url>`), or the URL its provision published in an environment (`--env E`: SSM
+// /lsvc/E/<service>/openapi, then that URL). All are bounded: a deadline and a size limit.
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
@@ -8,7 +9,7 @@ import { ConfigError, NetworkError } from '../errors.js';
 import { runProcess, tail } from '../exec.js';
 import { openApiProblem } from './contract.js';
 
-export type ClientSource = { from: string } | { url: string };
+export type ClientSource = { from: string } | { url: string } | { env: string };
 
 /** The largest document lsvc reads (the template's is about 30 KB). */
 export const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
@@ -16,7 +17,9 @@ export const DEFAULT_URL_TIMEOUT_MS = 10_000;
 export const DEFAULT_SCRIPT_TIMEOUT_MS = 120_000;
 
 export function describeSource(source: ClientSource): string {
-  return 'url' in source ? source.url : `${source.from} (npm run openapi)`;
+  if ('url' in source) return source.url;
+  if ('env' in source) return `the OpenAPI URL published in ${source.env}`;
+  return `${source.from} (npm run openapi)`;
 }
 
 export interface FetchOptions {
@@ -25,11 +28,17 @@ export interface FetchOptions {
   timeoutMs?: number;
   /** Said before a wait that may be long (running the other service's script). */
   onWait?: (line: string) => void;
+  /** `--env`: the OpenAPI URL a service published in an environment (src/clients/endpoint.ts). */
+  openApiUrlIn?: (environment: string, service: string) => Promise<string>;
 }
 
-export async function fetchDocument(source: ClientSource, o: FetchOptions): Promise<unknown> {
+export async function fetchDocument(source: ClientSource, o: FetchOptions, service = ''): Promise<unknown> {
   const document =
-    'url' in source ? await fromUrl(source.url, o) : await fromFolder(resolve(o.cwd, source.from), o);
+    'url' in source
+      ? await fromUrl(source.url, o)
+      : 'env' in source
+        ? await fromEnvironment(source.env, service, o)
+        : await fromFolder(resolve(o.cwd, source.from), o);
   const problem = openApiProblem(document);
   if (problem) {
     throw new ConfigError(`The document from ${describeSource(source)} is ${problem}.`, {
@@ -37,6 +46,13 @@ export async function fetchDocument(source: ClientSource, o: FetchOptions): Prom
     });
   }
   return document;
+}
+
+async function fromEnvironment(environment: string, service: string, o: FetchOptions): Promise<unknown> {
+  if (!o.openApiUrlIn) throw new Error('fetchDocument: an --env source needs openApiUrlIn');
+  const url = await o.openApiUrlIn(environment, service);
+  o.onWait?.(`Reading the OpenAPI document of ${service} in ${environment} from ${url}...`);
+  return fromUrl(url, o);
 }
 
 async function fromUrl(url: string, o: FetchOptions): Promise<unknown> {

@@ -57,6 +57,8 @@ function applySettings(base: BuiltinDefaults, over: EnvironmentSettings | undefi
     redis: { ...base.redis, ...over.redis },
     alarms: { ...base.alarms, ...over.alarms },
     env,
+    // An environment's own list replaces the defaults' (as every other setting does).
+    dependsOn: over.dependsOn ?? base.dependsOn,
     callers: over.callers ?? base.callers,
   };
 }

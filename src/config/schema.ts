@@ -88,6 +88,11 @@ export const environmentSettingsSchema = z.strictObject({
   redis: redis.partial().optional(),
   alarms: alarms.partial().optional(),
   env: envVars.optional(),
+  // Services this one calls: their URLs (published by their own provision) become <NAME>_URL.
+  dependsOn: z
+    .array(serviceName)
+    .refine((names) => new Set(names).size === names.length, { error: 'lists a service twice' })
+    .optional(),
   callers: callers.optional(),
 });
 
@@ -143,11 +148,18 @@ export const serviceConfigSchema = z
       }
     };
     minMax(cfg.defaults?.minInstances, cfg.defaults?.maxInstances, ['defaults', 'minInstances']);
+    const callsItself = (list: string[] | undefined, path: (string | number)[]) => {
+      const at = list?.indexOf(cfg.service) ?? -1;
+      if (at >= 0)
+        ctx.addIssue({ code: 'custom', path: [...path, at], message: 'a service cannot depend on itself' });
+    };
+    callsItself(cfg.defaults?.dependsOn, ['defaults', 'dependsOn']);
     for (const [name, env] of Object.entries(cfg.environments)) {
       if (environmentNameProblem(name) === undefined) {
         const tooLong = environmentNameProblem(name, cfg.service);
         if (tooLong) ctx.addIssue({ code: 'custom', path: ['environments', name], message: tooLong });
       }
+      callsItself(env?.dependsOn, ['environments', name, 'dependsOn']);
       if (env?.minInstances !== undefined || env?.maxInstances !== undefined) {
         minMax(
           env.minInstances ?? cfg.defaults?.minInstances,
@@ -187,6 +199,8 @@ export interface ResolvedEnvironment {
   redis: RedisSettings;
   alarms: AlarmSettings;
   env: Record<string, string>;
+  /** Services this environment calls (lsvc.yml dependsOn): each one's URL becomes <NAME>_URL. */
+  dependsOn: string[];
   /** Services allowed to call this one, with their permissions (`callers:`; an environment's replaces `defaults:`). */
   callers: Record<string, string[]>;
 }
@@ -243,5 +257,6 @@ export const BUILTIN_DEFAULTS: BuiltinDefaults = {
     redisMemoryPercent: 80,
   },
   env: {},
+  dependsOn: [],
   callers: {},
 };

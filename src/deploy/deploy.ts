@@ -50,6 +50,8 @@ export interface DeployOptions extends TargetEnvironment {
   rollback: boolean;
   detach: boolean;
   timings: Timings;
+  /** <SERVICE>_URL of each lsvc.yml dependsOn, resolved before anything changed. */
+  properties?: Record<string, string> | undefined;
   /** Appended to the application version's label (previews: <version>-pr-12, deleted with them). */
   labelSuffix?: string | undefined;
   /** The command that deploys it again, for hints (default: lsvc deploy --env ...). */
@@ -204,6 +206,7 @@ async function deployRecorded(
     detach: opts.detach,
     kind: 'deploy',
     again: opts.again ?? `lsvc deploy --env ${opts.envName} --version ${opts.version}`,
+    properties: opts.properties,
   };
   return rollOut(deps, request);
 }

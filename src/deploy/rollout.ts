@@ -59,6 +59,8 @@ export interface RolloutRequest extends EnvironmentRef {
   kind: 'deploy' | 'rollback';
   /** The command that does this again, as given: lsvc deploy --env staging --version v2. */
   again: string;
+  /** Environment properties the update sets with the version (lsvc.yml dependsOn URLs). */
+  properties?: Record<string, string> | undefined;
 }
 
 export async function rollOut(deps: RolloutDeps, req: RolloutRequest): Promise<DeployResult> {
@@ -121,7 +123,12 @@ async function rollOutWatched(deps: RolloutDeps, req: RolloutRequest): Promise<D
   });
 
   const started = await reporter.step(`Update ${req.environment} to ${req.label}`, async (note) => {
-    const r = await startUpdate(deps, ref, req.label, { deadline, pollMs: req.timings.pollMs, note });
+    const r = await startUpdate(deps, ref, req.label, {
+      deadline,
+      pollMs: req.timings.pollMs,
+      note,
+      properties: req.properties,
+    });
     if (r.kind === 'interrupted') throw fail(new InterruptedError(notChanged), 'interrupted');
     if (r.kind === 'timeout') {
       throw fail(

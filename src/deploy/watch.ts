@@ -215,14 +215,20 @@ export async function startUpdate(
   deps: WatchDeps,
   ref: EnvironmentRef & { envName: string },
   label: string,
-  opts: { deadline: number; pollMs: number; note?: (line: string) => void },
+  opts: {
+    deadline: number;
+    pollMs: number;
+    note?: (line: string) => void;
+    /** Environment properties set in the same update (the deploy's dependency URLs). */
+    properties?: Record<string, string> | undefined;
+  },
 ): Promise<UpdateOutcome> {
   let delay = opts.pollMs;
   for (let attempt = 1; ; attempt++) {
     if (deps.signal.aborted) return { kind: 'interrupted' };
     const startedAt = deps.clock.now();
     try {
-      const env = await updateEnvironmentVersion(deps.eb, ref.environment, label);
+      const env = await updateEnvironmentVersion(deps.eb, ref.environment, label, opts.properties);
       return { kind: 'started', env, startedAt };
     } catch (error) {
       if (error instanceof DeadlineError) return { kind: 'timeout', env: undefined };

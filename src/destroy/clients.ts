@@ -23,6 +23,7 @@ export interface DestroyClients {
   ec2: EC2Client;
   iam: IAMClient;
   ecr: ECRClient;
+  /** The endpoint parameters provision published (/lsvc/<env>/<service>/url, /openapi). */
   ssm: SSMClient;
 }
 

@@ -22,6 +22,8 @@ import { send, sendOrMissing } from '../aws/call.js';
 import { readParameter } from '../aws/ssm.js';
 import { identityNames } from '../identity/keys.js';
 import type { DestroyClients } from './clients.js';
+import { openApiParameterName, urlParameterName } from '../endpoints/names.js';
+import { readParameters } from '../endpoints/parameters.js';
 
 export interface DestroyTarget {
   service: string;
@@ -44,6 +46,8 @@ export interface DestroyOptions {
 export interface DestroyPlan {
   environment: { name: string; status: string } | null;
   alarms: string[];
+  /** The endpoint parameters in SSM that callers read (url, openapi). */
+  endpoints: string[];
   database: { id: string; status: string; deletionProtection: boolean; finalSnapshot: string | null } | null;
   redis: { id: string; status: string } | null;
   topicArn: string | null;
@@ -107,6 +111,13 @@ export async function otherLiveEnvironments(c: DestroyClients, t: DestroyTarget)
 export async function findAlarms(c: DestroyClients, t: DestroyTarget): Promise<string[]> {
   const alarms = await describeAlarmsByPrefix(c.cloudwatch, t.names.alarm(''), t.excludeAlarmPrefixes);
   return alarms.map((a) => a.AlarmName ?? '').sort();
+}
+
+/** The endpoint parameters provision published for this environment, those that exist. */
+export async function findEndpoints(c: DestroyClients, t: DestroyTarget): Promise<string[]> {
+  const names = [urlParameterName(t.envName, t.service), openApiParameterName(t.envName, t.service)];
+  const found = await readParameters(c.ssm, names);
+  return names.filter((n) => found.has(n));
 }
 
 export async function findTopicArn(c: DestroyClients, name: string): Promise<string | null> {
@@ -225,6 +236,7 @@ export async function inspect(
     profile,
     role,
     others,
+    endpoints,
   ] = await Promise.all([
     liveEnvironment(c, t),
     findAlarms(c, t),
@@ -266,6 +278,7 @@ export async function inspect(
       'NoSuchEntity',
     ]),
     o.purge ? otherLiveEnvironments(c, t) : Promise.resolve([]),
+    findEndpoints(c, t),
   ]);
 
   const db = database?.DBInstances?.[0];
@@ -285,6 +298,7 @@ export async function inspect(
   return {
     environment,
     alarms,
+    endpoints,
     database: db
       ? {
           id: db.DBInstanceIdentifier ?? names.database,
@@ -316,6 +330,7 @@ export function isEmpty(p: DestroyPlan): boolean {
   return (
     !p.environment &&
     !p.alarms.length &&
+    !p.endpoints.length &&
     !p.database &&
     !p.redis &&
     !p.topicArn &&
@@ -340,6 +355,7 @@ export function renderPlan(p: DestroyPlan, t: DestroyTarget): string[] {
       `${p.environment.status}; its instances and load balancer too`,
     );
   if (p.alarms.length) add(`${p.alarms.length} CloudWatch alarm(s) ${t.names.alarm('*')}`);
+  if (p.endpoints.length) add(`SSM parameter(s) ${p.endpoints.join(', ')}`, 'the endpoints callers read');
   if (p.database) {
     const parts = [p.database.status];
     parts.push(p.database.finalSnapshot ? `final snapshot ${p.database.finalSnapshot}` : 'NO final snapshot');

@@ -35,6 +35,7 @@ import { deleteParameter } from '../aws/ssm.js';
 import { send, sendOrMissing } from '../aws/call.js';
 import { pollUntil, type PollOptions, retryWhile, type Waiting } from '../aws/poll.js';
 import type { DestroyClients } from './clients.js';
+import { deleteParameters } from '../endpoints/parameters.js';
 import type { DestroyPlan, DestroyTarget } from './plan.js';
 
 export interface Timeouts {
@@ -83,6 +84,16 @@ export function destroySteps(
           const batch = p.alarms.slice(i, i + 100);
           await send('cloudwatch', c.cloudwatch, new DeleteAlarmsCommand({ AlarmNames: batch }));
         }
+      },
+    });
+  }
+
+  // Before the environment goes: no caller's next provision or deploy is pointed at it.
+  if (p.endpoints.length) {
+    steps.push({
+      title: `Delete the endpoint parameters (${p.endpoints.length})`,
+      run: async () => {
+        await deleteParameters(c.ssm, p.endpoints);
       },
     });
   }

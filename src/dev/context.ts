@@ -3,8 +3,15 @@
 // clear error: exit 3 without lsvc.yml or compose file, exit 4 without Docker or compose.
 import type { Docker } from '../docker/client.js';
 import { type ComposeCli, type ComposeProject, type Exec, requireCompose } from '../docker/compose.js';
+import {
+  dependencyEnvironment,
+  type DevDependency,
+  findDevDependencies,
+  runningWebPort,
+  workspaceFolders,
+} from './dependencies.js';
 import { supportsStartInterval, writeLabelsOverride } from './labels.js';
-import { type DevProject, composeProject, loadDevProject } from './project.js';
+import { type DevProject, appServices, composeProject, loadDevProject } from './project.js';
 
 export interface DevDeps {
   cwd: string;
@@ -23,6 +30,8 @@ export interface ComposeContext extends DevContext {
   compose: ComposeProject;
   /** The generated labels file (see labels.ts), passed to compose after the service's own files. */
   labelsFile: string;
+  /** lsvc.yml dependsOn, found running or not (only when asked for: lsvc dev). */
+  dependencies: DevDependency[];
 }
 
 /** The project and a connected engine (for reading: ps, logs). */
@@ -33,7 +42,10 @@ export async function openDevContext(deps: DevDeps): Promise<DevContext> {
 }
 
 /** The project, the engine and the compose CLI (for changing the stack: dev, down). */
-export async function openComposeContext(deps: DevDeps): Promise<ComposeContext> {
+export async function openComposeContext(
+  deps: DevDeps,
+  options: { dependencies?: boolean } = {},
+): Promise<ComposeContext> {
   const project = await loadDevProject(deps.cwd, deps.env);
   // Both checks at once (compose v1 is a Python program: ~0.5 s); Docker's answer is reported first.
   const cliPromise = requireCompose(deps.exec);
@@ -43,13 +55,24 @@ export async function openComposeContext(deps: DevDeps): Promise<ComposeContext>
   // Only asked when the file has settings that depend on it (the template's x-lsvc block).
   const startInterval =
     project.model.lsvcHealthcheck !== undefined && supportsStartInterval(await engineApiVersion(docker), cli);
-  const labels = await writeLabelsOverride(project, { startInterval });
+  const dependencies =
+    options.dependencies && project.dependsOn.length
+      ? await findDevDependencies(project.dependsOn, {
+          runningPort: (service) => runningWebPort(docker, service),
+          folderOf: workspaceFolders(project.dir),
+        })
+      : [];
+  const labels = await writeLabelsOverride(project, {
+    startInterval,
+    environment: { services: appServices(project), values: dependencyEnvironment(dependencies) },
+  });
   return {
     project,
     docker,
     cli,
     compose: composeProject(project, cli, deps.env, [labels]),
     labelsFile: labels,
+    dependencies,
   };
 }
 

@@ -18,6 +18,8 @@ export interface DevProject {
   model: ComposeModel;
   /** Variables compose will substitute (environment over .env). */
   vars: Record<string, string>;
+  /** lsvc.yml dependsOn, of every environment: the services this one calls. */
+  dependsOn: string[];
 }
 
 /** Find the service (lsvc.yml, walking up from `cwd`) and read its compose files. */
@@ -36,7 +38,8 @@ export async function loadDevProject(cwd: string, env: NodeJS.ProcessEnv): Promi
       hint: 'Set COMPOSE_PROJECT_NAME to lower-case letters, digits, "-" and "_".',
     });
   }
-  return { service: config.service, name, dir, model, vars };
+  const dependsOn = [...new Set(Object.values(config.environments).flatMap((e) => e.dependsOn))].sort();
+  return { service: config.service, name, dir, model, vars, dependsOn };
 }
 
 /** The project as the compose CLI sees it. */

@@ -20,6 +20,7 @@ import {
   WatchFailed,
   type WatchOutcome,
 } from './health.js';
+import { dependencyLines } from './dependencies.js';
 import { printLogs, stripAnsi } from './logs.js';
 import { canListen, findPortConflicts, portConflictError, processHolder, suggestFreePort } from './ports.js';
 import { appServices } from './project.js';
@@ -68,7 +69,7 @@ const sleepFor = (ms: number) =>
 
 export async function devUp(deps: DevDeps, options: UpOptions): Promise<UpResult> {
   const { ui, signal } = options;
-  const ctx = await openComposeContext(deps);
+  const ctx = await openComposeContext(deps, { dependencies: true });
   const { project, docker, compose, cli } = ctx;
 
   await checkPorts(ctx, deps);
@@ -77,6 +78,12 @@ export async function devUp(deps: DevDeps, options: UpOptions): Promise<UpResult
   ui.info(
     `Starting ${ui.paint.bold(project.name)} from ${where === '.' ? 'this folder' : where} with ${cli.display} ${cli.version}.`,
   );
+  // lsvc.yml dependsOn: pointed at the running ones; the others are named with how to start them.
+  for (const [i, line] of dependencyLines(ctx.dependencies, deps.cwd).entries()) {
+    const running = ctx.dependencies[i]?.running === true;
+    if (running) ui.info(`Dependency ${line}`);
+    else ui.warn(`Dependency ${line}`);
+  }
 
   const now = options.now ?? Date.now;
   const services = orderByDependencies(project.model.services);

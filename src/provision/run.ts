@@ -14,6 +14,7 @@ import { databaseSecret, rdsInstance } from './resources/database.js';
 import { ebApplication } from './resources/eb-application.js';
 import { ebEnvironment } from './resources/eb-environment.js';
 import { ecrRepository } from './resources/ecr.js';
+import { endpointParameters } from './resources/endpoints.js';
 import { identityJwks, identitySecret } from './resources/identity.js';
 import { instanceProfile, instanceRole, serviceRole } from './resources/iam.js';
 import { cacheSubnetGroup, dbSubnetGroup, securityGroup } from './resources/network.js';
@@ -21,6 +22,7 @@ import { cacheParameterGroup, redisReplicationGroup } from './resources/redis.js
 import { emailSubscription, snsTopic } from './resources/sns.js';
 import type { Inspection, PlanRow, ProvisionClients, ProvisionContext, Resource, Timing } from './types.js';
 import { InterruptedError } from '../errors.js';
+import { dependencyProperties, resolveDependencies } from '../endpoints/dependencies.js';
 
 export interface ProvisionInput {
   service: string;
@@ -71,6 +73,7 @@ export function buildResources(ctx: ProvisionContext): Resource[] {
     cacheParameterGroup(ctx),
     redisReplicationGroup(ctx),
     ebEnvironment(ctx),
+    ...endpointParameters(ctx),
     ...alarms(ctx),
   ];
 }
@@ -103,8 +106,17 @@ export async function provision(input: ProvisionInput, options: ProvisionOptions
       scope: { partition: partitionOf(input.region), region: input.region, account: '*' },
       securityGroups: {},
     },
+    dependencies: {},
     warnings: [],
   };
+  // A dependency that is not provisioned stops the run here, before the plan and any change.
+  ctx.dependencies = dependencyProperties(
+    await resolveDependencies(
+      ctx.clients.ssm,
+      { environment: ctx.environment.name, region: ctx.region },
+      ctx.environment.dependsOn,
+    ),
+  );
   await discover(ctx);
   const resources = buildResources(ctx);
   const planned = new Map<Resource, Inspection>();

@@ -31,6 +31,7 @@ export interface ProvisionClients {
   secrets: SecretsManagerClient;
   elasticache: ElastiCacheClient;
   cloudwatch: CloudWatchClient;
+  /** Parameter Store: the endpoints and JWKS this environment publishes, its dependencies' endpoints. */
   ssm: SSMClient;
 }
 
@@ -116,6 +117,8 @@ export interface Known {
   database?: { status: string; host?: string; port?: number };
   redis?: { status: string; host?: string; port?: number };
   platform?: string;
+  /** The environment's base URL (its CNAME), once it exists. */
+  environmentUrl?: string;
   /** The service identity's secret (ARN once it exists) and its value, once read or generated. */
   identity?: { arn?: string; value?: IdentitySecret };
 }
@@ -129,6 +132,8 @@ export interface ProvisionContext {
   clients: ProvisionClients;
   timing: Timing;
   known: Known;
+  /** lsvc.yml dependsOn, resolved before the plan: <SERVICE>_URL -> the dependency's URL. */
+  dependencies: Record<string, string>;
   /** Things the user should know that are not failures (printed after the summary). */
   warnings: string[];
 }

@@ -1,6 +1,7 @@
 // One environment's status from every source at once: the describes are independent, so they run
 // in parallel and the wall time is that of the slowest call (bench/aws-status.mjs measures it).
 import type { ResourceNames } from '../aws/names.js';
+import { classifyAwsError } from '../aws/errors.js';
 import { evaluate } from './evaluate.js';
 import {
   databaseStatus,
@@ -19,7 +20,7 @@ import {
   trafficOf,
 } from './sources.js';
 import { lastMinutes, type MetricRange, readMetrics } from './metrics.js';
-import type { EnvironmentStatus, StatusReport } from './types.js';
+import type { DependencyStatus, EnvironmentStatus, StatusReport } from './types.js';
 
 export interface StatusTarget {
   /** The name in lsvc.yml. */
@@ -28,6 +29,8 @@ export interface StatusTarget {
   names: ResourceNames;
   /** Alarm name prefixes of other environments that extend this one's (`prod-eu-` for `prod`). */
   excludeAlarmPrefixes: string[];
+  /** lsvc.yml dependsOn: their environments of the same name are read too. */
+  dependsOn?: string[];
 }
 
 /** The CNAME as a URL; EB (and moto) send "" rather than nothing for an unknown one. */
@@ -63,7 +66,7 @@ export async function collectEnvironmentStatus(
 ): Promise<EnvironmentStatus> {
   const { names } = target;
   const prefix = names.alarm('');
-  const [env, health, instances, alarms, database, metrics, redis] = await Promise.all([
+  const [env, health, instances, alarms, database, metrics, redis, dependencies] = await Promise.all([
     settle('elasticbeanstalk:DescribeEnvironments', () =>
       readEnvironment(clients.eb, names.application, names.environment),
     ),
@@ -86,6 +89,7 @@ export async function collectEnvironmentStatus(
       ),
     ).catch((error: unknown) => ({ ok: false as const, error, action: 'cloudwatch:GetMetricData' })),
     settle('elasticache:DescribeReplicationGroups', () => readRedis(clients.elasticache, names.redis)),
+    readDependencies(clients, target),
   ]);
 
   const problems: string[] = [];
@@ -144,6 +148,7 @@ export async function collectEnvironmentStatus(
     alarms: value(alarms, 'the alarms') ?? [],
     database: db ? databaseStatus(db, series?.freeStorageGb ?? null) : null,
     redis: value(redis, 'Redis'),
+    dependencies,
     metrics: provisioned ? series : null,
     healthy: false,
     problems,
@@ -158,6 +163,49 @@ export async function collectEnvironmentStatus(
   const evaluated = evaluate(status, { databaseRead: database.ok, redisRead: redis.ok });
   if (!env.ok) READ_FAILURES.set(evaluated, env.error);
   return evaluated;
+}
+
+/** Each dependency's environment of the same name (naming convention: <service>-<env>). */
+async function readDependencies(clients: StatusClients, target: StatusTarget): Promise<DependencyStatus[]> {
+  return Promise.all(
+    (target.dependsOn ?? []).map(async (service): Promise<DependencyStatus> => {
+      const fullName = `${service}-${target.name}`;
+      // Unlike this environment's own sources, nothing about a dependency stops the command.
+      const read = await readEnvironment(clients.eb, service, fullName).then(
+        (value) => ({ ok: true as const, value }),
+        (error: unknown) => ({
+          ok: false as const,
+          error: classifyAwsError(error, { action: 'elasticbeanstalk:DescribeEnvironments' }),
+        }),
+      );
+      if (!read.ok) {
+        const message = errorMessage(read.error);
+        return {
+          service,
+          fullName,
+          provisioned: null,
+          status: null,
+          health: null,
+          healthStatus: null,
+          url: null,
+          problem: `could not read ${fullName}: ${message}`,
+        };
+      }
+      const env = read.value;
+      return {
+        service,
+        fullName,
+        provisioned: env !== null,
+        status: env?.Status ?? null,
+        health: env?.Health ?? null,
+        healthStatus: env?.HealthStatus ?? null,
+        url: urlOf(env),
+        problem: env
+          ? null
+          : `not provisioned in ${target.name} (run "lsvc provision --env ${target.name}" in ${service}'s folder)`,
+      };
+    }),
+  );
 }
 
 // Why an environment could not be read, kept beside (not in) the report: the JSON stays as it is.

@@ -5,6 +5,7 @@ import { type Charset, describeRange, metricLines } from './sparkline.js';
 import { formatAge, formatDateTime } from './time.js';
 import type {
   AlarmStatus,
+  DependencyStatus,
   EnvironmentStatus,
   InstanceStatus,
   StatusReport,
@@ -208,6 +209,11 @@ export function renderEnvironment(s: EnvironmentStatus, o: RenderOptions): strin
     lines.push(`${label(paint, 'Redis')}${s.unread.includes('redis') ? unknown : paint.gray('not found')}`);
   }
 
+  if (s.dependencies.length) {
+    lines.push(`${label(paint, 'Depends on')}${s.dependencies.length}`);
+    lines.push(...dependencyLines(s.dependencies, o));
+  }
+
   const problems = s.provisioned ? s.problems : s.problems.filter((p) => !p.startsWith('not provisioned'));
   if (problems.length) {
     lines.push(`${label(paint, 'Problems')}${paint.red(problems[0] ?? '')}`);
@@ -215,6 +221,26 @@ export function renderEnvironment(s: EnvironmentStatus, o: RenderOptions): strin
   }
   for (const note of s.notes) lines.push(`  ${paint.dim(`note: ${note}`)}`);
   return lines;
+}
+
+function dependencyLines(deps: DependencyStatus[], o: RenderOptions): string[] {
+  const { paint } = o;
+  const rows = deps.map((d) => [
+    d.service,
+    d.provisioned
+      ? [d.status, d.health, d.healthStatus && d.healthStatus !== d.health ? `(${d.healthStatus})` : '']
+          .filter(Boolean)
+          .join(' ')
+      : '-',
+    d.problem ?? d.url ?? '-',
+  ]);
+  return table(rows, (i, c, text) => {
+    const d = deps[i];
+    if (!d) return text;
+    if (c === 1) return healthColour(paint, d.healthStatus ?? d.health)(text);
+    if (c === 2 && d.problem) return paint.yellow(text);
+    return text;
+  });
 }
 
 export function renderReport(report: StatusReport, o: RenderOptions): string[] {
@@ -255,6 +281,7 @@ export function fingerprint(report: StatusReport): string {
       e.alarms.map((a) => [a.name, a.state]),
       e.database?.status ?? null,
       e.redis?.status ?? null,
+      e.dependencies.map((d) => [d.service, d.provisioned, d.status, d.health, d.problem]),
       e.problems,
     ]),
   );

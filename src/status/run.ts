@@ -40,6 +40,7 @@ export function planTargets(
         region: aws.region,
         names: resourceNames(config.service, name, { ecrRepository: extra?.ecrRepository }),
         excludeAlarmPrefixes: alarmPrefixes(config.service, name, all).exclude,
+        dependsOn: settings?.dependsOn ?? [],
       },
       aws: { region: aws.region, profile: aws.profile },
     };

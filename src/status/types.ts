@@ -62,6 +62,21 @@ export interface RedisStatus {
   nodes: number;
 }
 
+/** A service this environment calls (lsvc.yml dependsOn): its environment of the same name. */
+export interface DependencyStatus {
+  service: string;
+  /** Its Elastic Beanstalk environment (<service>-<env>). */
+  fullName: string;
+  /** null when it could not be read. */
+  provisioned: boolean | null;
+  status: string | null;
+  health: string | null;
+  healthStatus: string | null;
+  url: string | null;
+  /** Why it could not be read, or that it is not provisioned; null when it was read. */
+  problem: string | null;
+}
+
 export interface EnvironmentStatus {
   /** The name in lsvc.yml (staging). */
   name: string;
@@ -83,6 +98,8 @@ export interface EnvironmentStatus {
   alarms: AlarmStatus[];
   database: DatabaseStatus | null;
   redis: RedisStatus | null;
+  /** lsvc.yml dependsOn, each with its health (its own state: not part of `healthy`). */
+  dependencies: DependencyStatus[];
   /** The last hour (or the range asked for) of requests, 5xx, p99, CPU and backlog; null when unread. */
   metrics: EnvironmentMetrics | null;
   healthy: boolean;

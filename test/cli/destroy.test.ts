@@ -18,9 +18,9 @@ import {
 } from '@aws-sdk/client-iam';
 import { DescribeDBInstancesCommand, DescribeDBSubnetGroupsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DeleteTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetProductsCommand } from '@aws-sdk/client-pricing';
+import { GetParameterCommand, GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import Destroy from '../../commands/destroy.js';
@@ -186,6 +186,18 @@ function everything(opts: { deletionProtection?: boolean } = {}) {
   ecr
     .on(DescribeImagesCommand)
     .resolves({ imageDetails: [{ imageTags: ['a1b2c3d4e5f6'] }, { imageTags: ['0f9e8d7c6b5a'] }] });
+  ssm.on(GetParametersCommand).resolves({
+    Parameters: [
+      {
+        Name: '/lsvc/staging/billing-api/url',
+        Value: 'http://billing-api-staging.eu-west-1.elasticbeanstalk.com',
+      },
+      {
+        Name: '/lsvc/staging/billing-api/openapi',
+        Value: 'http://billing-api-staging.eu-west-1.elasticbeanstalk.com/openapi.json',
+      },
+    ],
+  });
 }
 
 const clients = (): DestroyClients => ({
@@ -272,6 +284,8 @@ describe('lsvc destroy', () => {
           ],
         },
       ],
+      // The endpoints first: no caller is pointed at an environment on its way out.
+      ['DeleteParameters', { Names: ['/lsvc/staging/billing-api/url', '/lsvc/staging/billing-api/openapi'] }],
       ['TerminateEnvironment', { EnvironmentName: 'billing-api-staging', TerminateResources: true }],
       [
         'DeleteDBInstance',
@@ -365,6 +379,9 @@ describe('lsvc destroy', () => {
       '  - Elastic Beanstalk environment billing-api-staging (Ready; its instances and load balancer too)',
     );
     expect(text).toContain('  - 3 CloudWatch alarm(s) billing-api-staging-*');
+    expect(text).toContain(
+      '  - SSM parameter(s) /lsvc/staging/billing-api/url, /lsvc/staging/billing-api/openapi (the endpoints callers read)',
+    );
     expect(text).toContain('  - secret lsvc/billing-api/staging/database (7-day recovery window)');
     expect(text).toContain('  - SSM parameter /lsvc/staging/billing-api/jwks');
     expect(text).toContain('  - ECR repository billing-api (2 image(s))');

@@ -70,6 +70,7 @@ function context(env: string, callers: Record<string, string[]> = {}): Provision
     clients: { secrets, ssm } as unknown as ProvisionClients,
     timing: fastTiming(),
     known: { scope: { partition: 'aws', region: MOTO_REGION, account: '123456789012' }, securityGroups: {} },
+    dependencies: {},
     warnings: [],
   };
 }

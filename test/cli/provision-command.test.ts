@@ -47,13 +47,13 @@ describe('lsvc provision (in process, fake account)', () => {
     const human = await runCommand(Provision, ['--env', 'staging', '--dry-run'], { cwd });
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(
-      /^Plan for shop-staging \(eu-west-1\): 27 to create, 0 to update, 0 unchanged$/m,
+      /^Plan for shop-staging \(eu-west-1\): 29 to create, 0 to update, 0 unchanged$/m,
     );
     expect(human.stdout).toMatch(/^\+ create {5}ecr-repository +shop$/m);
     expect(human.stdout).toMatch(/^ {6}scan on push$/m);
     expect(human.stdout).toMatch(/^\+ create {5}eb-environment +shop-staging$/m);
     expect(human.stdout).toMatch(
-      /^Dry run: nothing was changed \(27 to create, 0 to update, 0 unchanged\)\.$/m,
+      /^Dry run: nothing was changed \(29 to create, 0 to update, 0 unchanged\)\.$/m,
     );
     // The estimate comes after the plan (prices of the fixture's eu-west-1 products).
     expect(human.stdout).toMatch(
@@ -107,7 +107,7 @@ describe('lsvc provision (in process, fake account)', () => {
     const second = await runCommand(Provision, ['--env', 'staging'], { cwd });
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(
-      /^Plan for shop-staging \(eu-west-1\): 0 to create, 0 to update, 27 unchanged$/m,
+      /^Plan for shop-staging \(eu-west-1\): 0 to create, 0 to update, 29 unchanged$/m,
     );
     expect(second.stdout).toMatch(/^shop-staging is up to date: nothing to change\.$/m);
     expect(mutating(mocks)).toEqual([]);
@@ -116,7 +116,7 @@ describe('lsvc provision (in process, fake account)', () => {
     const production = await runCommand(Provision, ['--env', 'production', '--yes'], { cwd });
     expect(production.code).toBe(0);
     expect(production.stdout).toMatch(/^✔ Wait for RDS instance shop-production/m);
-    expect(production.stdout).toMatch(/^Done: shop-production \(24 created, 0 updated, 3 unchanged\)\.$/m);
+    expect(production.stdout).toMatch(/^Done: shop-production \(26 created, 0 updated, 3 unchanged\)\.$/m);
   });
 
   it('exits 5 naming the denied action, with a pointer to lsvc iam-policy', async () => {

@@ -13,7 +13,6 @@ import {
   PutMetricAlarmCommand,
   type PutMetricAlarmInput,
 } from '@aws-sdk/client-cloudwatch';
-import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -94,6 +93,13 @@ import {
   SNSClient,
   SubscribeCommand,
 } from '@aws-sdk/client-sns';
+import {
+  DeleteParametersCommand,
+  GetParameterCommand,
+  GetParametersCommand,
+  PutParameterCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 
@@ -163,7 +169,9 @@ export class FakeAccount {
   paramGroups = new Map<string, { family: string; policy?: string }>();
   redis = new Map<string, Redis>();
   alarms = new Map<string, MetricAlarm>();
+  /** SSM Parameter Store: endpoints and JWKS parameters, and the tags each was created with. */
   parameters = new Map<string, string>();
+  parameterTags = new Map<string, unknown>();
   private ids = 0;
   nextId(prefix: string): string {
     this.ids++;
@@ -420,6 +428,7 @@ function wire(a: FakeAccount, m: Mocks): void {
     Status: env.status,
     Health: env.health,
     SolutionStackName: env.stack,
+    CNAME: `${name}.${REGION}.elasticbeanstalk.com`,
   });
   on(m.eb, DescribeEnvironmentsCommand, (i: { EnvironmentNames: string[] }) => ({
     Environments: i.EnvironmentNames.flatMap((n) => {
@@ -660,11 +669,6 @@ function wire(a: FakeAccount, m: Mocks): void {
     if (value === undefined) throw awsError('ParameterNotFound');
     return { Parameter: { Name: i.Name, Value: value } };
   });
-  on(m.ssm, PutParameterCommand, (i: { Name: string; Value: string; Overwrite?: boolean }) => {
-    if (a.parameters.has(i.Name) && !i.Overwrite) throw awsError('ParameterAlreadyExists');
-    a.parameters.set(i.Name, i.Value);
-    return { Version: 1 };
-  });
 
   // ElastiCache
   on(m.elasticache, DescribeCacheSubnetGroupsCommand, (i: { CacheSubnetGroupName: string }) => {
@@ -799,6 +803,32 @@ function wire(a: FakeAccount, m: Mocks): void {
       return {};
     },
   );
+
+  // SSM Parameter Store, as provision uses it: GetParameters answers missing names in
+  // InvalidParameters; PutParameter refuses Tags with Overwrite, and an existing name without it.
+  on(m.ssm, GetParametersCommand, (i: { Names: string[] }) => ({
+    Parameters: i.Names.flatMap((n) => {
+      const value = a.parameters.get(n);
+      return value === undefined ? [] : [{ Name: n, Value: value, Type: 'String' }];
+    }),
+    InvalidParameters: i.Names.filter((n) => !a.parameters.has(n)),
+  }));
+  on(
+    m.ssm,
+    PutParameterCommand,
+    (i: { Name: string; Value: string; Overwrite?: boolean; Tags?: unknown }) => {
+      if (i.Overwrite && i.Tags)
+        throw awsError('ValidationException', 'Tags and Overwrite cannot be used together');
+      if (a.parameters.has(i.Name) && !i.Overwrite) throw awsError('ParameterAlreadyExists');
+      a.parameters.set(i.Name, i.Value);
+      if (i.Tags) a.parameterTags.set(i.Name, i.Tags);
+      return { Version: 1 };
+    },
+  );
+  on(m.ssm, DeleteParametersCommand, (i: { Names: string[] }) => {
+    const deleted = i.Names.filter((n) => a.parameters.delete(n));
+    return { DeletedParameters: deleted, InvalidParameters: i.Names.filter((n) => !deleted.includes(n)) };
+  });
 
   // CloudWatch
   on(m.cloudwatch, DescribeAlarmsCommand, (i: { AlarmNamePrefix?: string }) => ({

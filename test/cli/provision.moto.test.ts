@@ -11,7 +11,6 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import {
@@ -27,6 +26,7 @@ import { GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 
 import { resourceNames } from '../../src/aws/names.js';
@@ -92,6 +92,20 @@ describe('provision in process: moto for what it answers', () => {
           })),
         };
       },
+      // moto gives environments no CNAME ("", where EB always has one for a web server).
+      DescribeEnvironments: async (input) => {
+        const out = await realEb.send(new DescribeEnvironmentsCommand(input as never));
+        return {
+          ...out,
+          Environments: out.Environments?.map((e) => ({
+            ...e,
+            CNAME:
+              e.CNAME !== undefined && e.CNAME !== ''
+                ? e.CNAME
+                : `${e.EnvironmentName ?? ''}.${REGION}.elasticbeanstalk.com`,
+          })),
+        };
+      },
       CreateEnvironment: async (input) => {
         created.set(String(input.EnvironmentName), input.OptionSettings as ConfigurationOptionSetting[]);
         return realEb.send(new CreateEnvironmentCommand(input as never));
@@ -137,6 +151,7 @@ describe('provision in process: moto for what it answers', () => {
       secrets: withGaps(new SecretsManagerClient(sdk), log, 'secretsmanager'),
       elasticache: new ElastiCacheClient({ region: REGION }),
       cloudwatch: new CloudWatchClient({ region: REGION }),
+      // Parameter Store is moto's: the endpoints are published there for real.
       ssm: withGaps(new SSMClient(sdk), log, 'ssm'),
     };
   };
@@ -165,6 +180,7 @@ describe('provision in process: moto for what it answers', () => {
         'secretsmanager:CreateSecret',
         'rds:CreateDBInstance',
         'elasticbeanstalk:CreateEnvironment',
+        'ssm:PutParameter',
       ]),
     );
 
@@ -281,7 +297,7 @@ describe('lsvc provision --dry-run (built binary) against moto', () => {
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout) as ProvisionResult;
     expect(result).toMatchObject({ environment: `${service}-staging`, dryRun: true });
-    expect(result.resources).toHaveLength(27);
+    expect(result.resources).toHaveLength(29);
     expect(result.resources.filter((x) => x.action !== 'create')).toEqual([]);
     const { cost } = result as ProvisionResult & { cost: CostEstimate };
     expect(cost).toMatchObject({ knownUsd: 0, complete: false });

@@ -117,6 +117,8 @@ describe('lsvc provision: empty account', () => {
       'create cache-parameter-group shop-staging-redis7',
       'create redis shop-staging',
       'create eb-environment shop-staging',
+      'create ssm-parameter /lsvc/staging/shop/url',
+      'create ssm-parameter /lsvc/staging/shop/openapi',
       ...[
         'http-5xx',
         'p99-latency',

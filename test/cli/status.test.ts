@@ -458,6 +458,7 @@ describe('lsvc status (the command)', () => {
         'alarms',
         'database',
         'redis',
+        'dependencies',
         'metrics',
         'healthy',
         'problems',
@@ -578,5 +579,99 @@ describe('lsvc status (the command)', () => {
     expect(r.code).toBe(5);
     expect(r.stderr).toContain('AWS credentials are missing or invalid');
     expect(r.stderr).toContain('aws configure');
+  });
+});
+
+describe('lsvc status: the dependencies (lsvc.yml dependsOn) with their health', () => {
+  /** payments is Green, notes-api is not provisioned, search cannot be read. */
+  function dependencies() {
+    healthy();
+    eb.on(DescribeEnvironmentsCommand, { EnvironmentNames: ['payments-staging'] }).resolves({
+      Environments: [
+        environment({
+          EnvironmentName: 'payments-staging',
+          ApplicationName: 'payments',
+          Health: 'Yellow',
+          HealthStatus: 'Warning',
+          CNAME: 'payments-staging.eu-west-1.elasticbeanstalk.com',
+        }),
+      ],
+    });
+    eb.on(DescribeEnvironmentsCommand, { EnvironmentNames: ['notes-api-staging'] }).resolves({
+      Environments: [],
+    });
+    eb.on(DescribeEnvironmentsCommand, { EnvironmentNames: ['search-staging'] }).rejects(
+      named(
+        'AccessDeniedException',
+        'User is not authorized to perform: elasticbeanstalk:DescribeEnvironments',
+      ),
+    );
+  }
+
+  it('reads each dependency by its environment name; one that cannot be read says why', async () => {
+    dependencies();
+    const s = await collectEnvironmentStatus(
+      clients(),
+      { ...target(), dependsOn: ['payments', 'notes-api', 'search'] },
+      { now: () => NOW },
+    );
+    expect(s.dependencies).toEqual([
+      {
+        service: 'payments',
+        fullName: 'payments-staging',
+        provisioned: true,
+        status: 'Ready',
+        health: 'Yellow',
+        healthStatus: 'Warning',
+        url: 'http://payments-staging.eu-west-1.elasticbeanstalk.com',
+        problem: null,
+      },
+      {
+        service: 'notes-api',
+        fullName: 'notes-api-staging',
+        provisioned: false,
+        status: null,
+        health: null,
+        healthStatus: null,
+        url: null,
+        problem: `not provisioned in staging (run "lsvc provision --env staging" in notes-api's folder)`,
+      },
+      expect.objectContaining({
+        service: 'search',
+        provisioned: null,
+        problem: expect.stringMatching(
+          /^could not read search-staging: Access denied: elasticbeanstalk:DescribeEnvironments/,
+        ),
+      }),
+    ]);
+    // Their health is theirs: this environment stays healthy.
+    expect(s.healthy).toBe(true);
+    const text = screen({ healthy: s.healthy, checkedAt: new Date(NOW).toISOString(), environments: [s] });
+    expect(text).toContain('  Depends on 3');
+    expect(text).toMatch(
+      /^ {4}payments {3}Ready Yellow \(Warning\) {2}http:\/\/payments-staging\.eu-west-1\.elasticbeanstalk\.com$/m,
+    );
+    expect(text).toMatch(
+      /^ {4}notes-api {2}- {23}not provisioned in staging \(run "lsvc provision --env staging" in notes-api's folder\)$/m,
+    );
+    expect(text).toMatch(/^ {4}search {5}- {23}could not read search-staging: Access denied/m);
+  });
+
+  it('the command reads dependsOn from lsvc.yml; --json lists them', async () => {
+    dependencies();
+    const withDeps = await serviceDir(
+      `service: ${SERVICE}\nregion: eu-west-1\ndefaults:\n  dependsOn: [payments, notes-api]\nenvironments:\n  staging:\n`,
+    );
+    try {
+      const r = await runCommand(Status, ['--env', 'staging', '--json'], { cwd: withDeps });
+      expect(r.code).toBe(0);
+      const json = JSON.parse(r.stdout) as StatusReport;
+      expect(json.environments[0]?.dependencies.map((d) => [d.service, d.provisioned, d.health])).toEqual([
+        ['payments', true, 'Yellow'],
+        ['notes-api', false, null],
+      ]);
+    } finally {
+      await removeDir(withDeps);
+    }
   });
 });

@@ -62,7 +62,7 @@ function jsonAnswer(body: unknown): AwsResponse {
   return { headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(body) };
 }
 
-/** SSM Parameter Store as the deploy lock uses it: PutParameter (no overwrite), Get, Delete. */
+/** SSM Parameter Store as the deploy lock (PutParameter without overwrite, Get, Delete) and the endpoints (GetParameters) use it. */
 export function fakeSsmParameters(): {
   answer: (req: AwsRequest) => AwsResponse;
   parameters: Map<string, string>;
@@ -75,6 +75,17 @@ export function fakeSsmParameters(): {
       if (parameters.has(name) && req.json.Overwrite !== true) return ssmError('ParameterAlreadyExists');
       parameters.set(name, typeof req.json.Value === 'string' ? req.json.Value : '');
       return jsonAnswer({ Version: 1, Tier: 'Standard' });
+    }
+    if (req.action === 'GetParameters') {
+      // The endpoints (src/endpoints/parameters.ts): missing names are listed, not an error.
+      const names = Array.isArray(req.json.Names) ? (req.json.Names as string[]) : [];
+      return jsonAnswer({
+        Parameters: names.flatMap((n) => {
+          const v = parameters.get(n);
+          return v === undefined ? [] : [{ Name: n, Value: v, Type: 'String', Version: 1 }];
+        }),
+        InvalidParameters: names.filter((n) => !parameters.has(n)),
+      });
     }
     const value = parameters.get(name);
     if (value === undefined) return ssmError('ParameterNotFound');
@@ -274,6 +285,13 @@ export async function startFakeEb(opts: {
     if (req.service === 'elasticbeanstalk') return eb(req);
     if (req.service === 'ecr') return ecr(req);
     if (req.service === 's3') return s3(req);
+    // The alarms the rollout watches: none (JSON 1.0, as the SDK speaks it).
+    if (req.service === 'monitoring' && req.action === 'DescribeAlarms') {
+      return {
+        headers: { 'content-type': 'application/x-amz-json-1.0' },
+        body: JSON.stringify({ MetricAlarms: [], CompositeAlarms: [] }),
+      };
+    }
     return queryError('InvalidAction', `the fake does not answer ${req.service}`);
   });
   return {

@@ -27,6 +27,7 @@ import { change, PENDING } from '../diff.js';
 import { envTags } from '../tags.js';
 import { type Known, type ProvisionContext, type Resource, waitingIn } from '../types.js';
 import { pollUntil } from '../../aws/poll.js';
+import { environmentUrl } from '../../endpoints/names.js';
 
 export const LOG_RETENTION_DAYS = 30;
 
@@ -51,6 +52,8 @@ export interface EnvironmentInputs {
     Known,
     'serviceRoleArn' | 'securityGroups' | 'topicArn' | 'secretArn' | 'database' | 'redis' | 'identity'
   >;
+  /** <SERVICE>_URL of each lsvc.yml dependsOn (src/endpoints/dependencies.ts). */
+  dependencies?: Record<string, string>;
 }
 
 const ENV = 'aws:elasticbeanstalk:application:environment';
@@ -72,6 +75,7 @@ export function environmentOptions({
   environment: e,
   names,
   known,
+  dependencies = {},
 }: EnvironmentInputs): OwnedOption[] {
   const opt = (
     Namespace: string,
@@ -92,6 +96,7 @@ export function environmentOptions({
   const redis = known.redis?.host ? redisUrl(known.redis.host, known.redis.port ?? 6379) : PENDING;
   const properties: Record<string, string> = {
     ...e.env,
+    ...dependencies,
     NODE_ENV: 'production',
     DATABASE_URL: db,
     REDIS_URL: redis,
@@ -189,6 +194,14 @@ export function environmentOptions({
       ),
     ),
   ];
+}
+
+/** An ALB listener on 443 configured (and not disabled): the environment is reached over https. */
+export function listensOnHttps(options: ConfigurationOptionSetting[]): boolean {
+  const listener = options.filter((o) => o.Namespace === 'aws:elbv2:listener:443');
+  return (
+    listener.length > 0 && !listener.some((o) => o.OptionName === 'ListenerEnabled' && o.Value === 'false')
+  );
 }
 
 /**
@@ -424,6 +437,7 @@ export function ebEnvironment(ctx: ProvisionContext): Resource {
             `load balanced (ALB), ${ctx.environment.instanceType} x ${ctx.environment.minInstances}-${ctx.environment.maxInstances}, health check ${ctx.environment.healthCheckPath}`,
             `enhanced health, ${ctx.environment.deploymentPolicy} deployments, logs to CloudWatch (${LOG_RETENTION_DAYS} days)`,
             'DATABASE_PASSWORD from Secrets Manager; DATABASE_URL, REDIS_URL, NODE_ENV and lsvc.yml env as properties',
+            ...Object.entries(ctx.dependencies).map(([k, v]) => `env ${k}: ${v} (dependsOn)`),
           ],
           apply: async (c, step) => {
             const since = new Date(c.timing.now());
@@ -447,6 +461,8 @@ export function ebEnvironment(ctx: ProvisionContext): Resource {
               }
             }
             const ready = await waitReady(c, step, since, `environment ${name} to be Ready`);
+            // Created without a 443 listener: plain http until one is configured.
+            if (ready?.CNAME) c.known.environmentUrl = environmentUrl(ready.CNAME, false);
             if (ready?.Health && ready.Health !== 'Green') {
               c.warnings.push(
                 `${name} is Ready with health ${ready.Health}: see "lsvc status --env ${c.environment.name}".`,
@@ -468,7 +484,9 @@ export function ebEnvironment(ctx: ProvisionContext): Resource {
           EnvironmentName: name,
         }),
       );
-      const diffs = optionDifferences(wanted(), settings.ConfigurationSettings?.[0]?.OptionSettings ?? []);
+      const current = settings.ConfigurationSettings?.[0]?.OptionSettings ?? [];
+      if (env.CNAME) ctx.known.environmentUrl = environmentUrl(env.CNAME, listensOnHttps(current));
+      const diffs = optionDifferences(wanted(), current);
       if (!diffs.length) return { action: 'unchanged', details: [] };
       return {
         action: 'update',
