@@ -174,7 +174,8 @@ export function githubResources(ctx: PipelineContext): PipelineResource[] {
           ...ctx.settings.environments,
           PREVIEW_GITHUB_ENVIRONMENT,
         ]),
-      policy: () => githubDeployPolicy(ctx.known.scope, ctx.service, ctx.settings.ecrRepository),
+      policy: () =>
+        githubDeployPolicy(ctx.known.scope, ctx.service, ctx.settings.ecrRepository, ctx.dependsOn),
     }),
     ...workflowFiles(ctx),
   ];

@@ -192,14 +192,22 @@ export const DEPLOY_STATEMENTS = [
   'Bundles',
   // Immutable and rolling-with-batch deploys launch instances with the instance profile.
   'PassRoles',
+  // One deploy at a time (/lsvc/<service>/<env>/deploy-lock), and the dependsOn URLs it sets.
+  'DeployLock',
+  'ReadEndpoints',
 ];
 
 // Creating, deleting or rebuilding the service's resources is provision's and destroy's job.
 const PROVISIONING =
   /^(ecr:(CreateRepository|DeleteRepository|BatchDeleteImage|PutLifecyclePolicy|PutImageScanningConfiguration|PutImageTagMutability)|elasticbeanstalk:(CreateApplication|CreateEnvironment|TerminateEnvironment|RebuildEnvironment|UpdateApplicationResourceLifecycle))$/;
 
-export function githubDeployPolicy(scope: ArnScope, service: string, repository: string): PolicyDocument {
-  const all = lsvcPolicy({ scope, service, env: undefined, repository }).document;
+export function githubDeployPolicy(
+  scope: ArnScope,
+  service: string,
+  repository: string,
+  dependsOn: string[] = [],
+): PolicyDocument {
+  const all = lsvcPolicy({ scope, service, env: undefined, repository, dependsOn }).document;
   const { partition: p, region: r, account: a } = scope;
   const eb = (rest: string) => `arn:${p}:elasticbeanstalk:${r}:${a}:${rest}`;
   return {

@@ -66,6 +66,9 @@ export function makeContext(input: PipelineInput): PipelineContext {
     settings,
     names: pipelineNames(config.service),
     envNames,
+    dependsOn: [
+      ...new Set(settings.environments.flatMap((env) => config.environments[env]?.dependsOn ?? [])),
+    ],
     clients: input.clients,
     timing: input.timing ?? realPipelineTiming(),
     known: {

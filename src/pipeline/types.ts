@@ -74,6 +74,8 @@ export interface PipelineContext {
   names: PipelineNames;
   /** Resource names of each pipeline environment, in pipeline order. */
   envNames: Record<string, ResourceNames>;
+  /** The services the pipeline's environments call (lsvc.yml dependsOn): deploys read their URLs. */
+  dependsOn: string[];
   clients: PipelineClients;
   timing: PipelineTiming;
   known: PipelineKnown;

@@ -133,10 +133,38 @@ describe('the pipeline roles are least privilege', () => {
       'rds:CreateDBInstance',
       'secretsmanager:GetSecretValue',
       'ecr:DeleteRepository',
-      'elasticbeanstalk:TerminateEnvironment',
-      'elasticbeanstalk:CreateEnvironment',
     ])
       expect(actions).not.toContain(a);
+    // Environments it may create and terminate: previews (<service>-pr-<n>) only.
+    const env = (name: string) => `arn:aws:elasticbeanstalk:eu-west-1:123456789012:environment/shop/${name}`;
+    for (const a of ['elasticbeanstalk:TerminateEnvironment', 'elasticbeanstalk:CreateEnvironment']) {
+      expect(allows(doc, a, env('shop-staging'))).toBe(false);
+      expect(allows(doc, a, env('shop-production'))).toBe(false);
+      expect(allows(doc, a, env('shop-pr-12'))).toBe(true);
+    }
+    // The deploy lock, and the URLs of the services it calls (dependsOn), as lsvc deploy needs them.
+    const withDeps = githubDeployPolicy(scope, 'shop', 'shop', ['billing-api']);
+    expect(
+      allows(
+        withDeps,
+        'ssm:PutParameter',
+        'arn:aws:ssm:eu-west-1:123456789012:parameter/lsvc/shop/staging/deploy-lock',
+      ),
+    ).toBe(true);
+    expect(
+      allows(
+        withDeps,
+        'ssm:GetParameters',
+        'arn:aws:ssm:eu-west-1:123456789012:parameter/lsvc/staging/billing-api/url',
+      ),
+    ).toBe(true);
+    expect(
+      allows(
+        withDeps,
+        'ssm:GetParameters',
+        'arn:aws:ssm:eu-west-1:123456789012:parameter/lsvc/staging/orders/url',
+      ),
+    ).toBe(false);
     // Roles only to EC2 and Elastic Beanstalk (immutable deploys launch instances with the profile).
     expect(doc.Statement.find((s) => s.Action.includes('iam:PassRole'))?.Condition).toEqual({
       StringEquals: { 'iam:PassedToService': ['ec2.amazonaws.com', 'elasticbeanstalk.amazonaws.com'] },
