@@ -9,7 +9,7 @@ export default class Dev extends BaseCommand<typeof Dev> {
 
 Before starting it checks that Docker answers, that Compose is installed and that the host ports the compose file publishes are free (a taken port: which one, who holds it, how to pick another, e.g. PORT=3001 lsvc dev).
 
-With dependsOn in lsvc.yml, each dependency's own lsvc dev stack running on this machine is found by its containers' labels and <DEPENDENCY>_URL is set in web and worker to its published web port (http://host.docker.internal:<port>); one that is not running is named with how to start it (its folder from lsvc-fleet.yml or beside this service: lsvc dev --detach there). lsvc does not start them itself.
+With dependsOn in lsvc.yml, each dependency's own lsvc dev stack running on this machine is found by its containers' labels and <DEPENDENCY>_URL is set in web and worker to its published web port (http://host.docker.internal:<port>); one that is not running but is in the workspace (its folder from lsvc-fleet.yml or beside this service) is started first with its own "lsvc dev --detach" there, on a free port, and then pointed at (--no-deps: not started, only named with how to start it).
 
 The compose project is named after the service (COMPOSE_PROJECT_NAME overrides it), so "docker compose -p <service> ..." reaches the same containers.
 
@@ -31,6 +31,12 @@ Exit codes: 0 ok (also after Ctrl-C once the containers are running); 3 no lsvc.
       description: 'Seconds to wait for the services to become healthy (after the build).',
       default: 180,
       min: 1,
+    }),
+    deps: Flags.boolean({
+      description:
+        'Start the services in dependsOn that are in the workspace but not running (lsvc dev --detach in their folder). --no-deps only points at running ones.',
+      allowNo: true,
+      default: true,
     }),
   };
 
@@ -59,6 +65,7 @@ Exit codes: 0 ok (also after Ctrl-C once the containers are running); 3 no lsvc.
         { cwd: process.cwd(), env: process.env, exec: runProcess, connectDocker: () => connectDocker() },
         {
           detach: this.flags.detach,
+          startDependencies: this.flags.deps,
           timeoutMs: this.flags.timeout * 1000,
           signal: abort.signal,
           color: colorEnabled({ flag: this.flags.color, env: process.env, isTTY: process.stdout.isTTY }),

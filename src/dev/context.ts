@@ -10,6 +10,7 @@ import {
   runningWebPort,
   workspaceFolders,
 } from './dependencies.js';
+import { dependencyStarter, type StartDependencyOptions } from './start-dependency.js';
 import { supportsStartInterval, writeLabelsOverride } from './labels.js';
 import { type DevProject, appServices, composeProject, loadDevProject } from './project.js';
 
@@ -44,7 +45,7 @@ export async function openDevContext(deps: DevDeps): Promise<DevContext> {
 /** The project, the engine and the compose CLI (for changing the stack: dev, down). */
 export async function openComposeContext(
   deps: DevDeps,
-  options: { dependencies?: boolean } = {},
+  options: { dependencies?: boolean; startDependencies?: Omit<StartDependencyOptions, 'env' | 'self'> } = {},
 ): Promise<ComposeContext> {
   const project = await loadDevProject(deps.cwd, deps.env);
   // Both checks at once (compose v1 is a Python program: ~0.5 s); Docker's answer is reported first.
@@ -60,6 +61,9 @@ export async function openComposeContext(
       ? await findDevDependencies(project.dependsOn, {
           runningPort: (service) => runningWebPort(docker, service),
           folderOf: workspaceFolders(project.dir),
+          ...(options.startDependencies
+            ? { start: dependencyStarter(project.service, deps.env, options.startDependencies) }
+            : {}),
         })
       : [];
   const labels = await writeLabelsOverride(project, {

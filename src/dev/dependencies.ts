@@ -1,8 +1,9 @@
 // `lsvc dev` and lsvc.yml `dependsOn`: each service this one calls is looked for among the
 // `lsvc dev` stacks already running (their containers carry dev.lsvc.service, src/dev/labels.ts);
 // a running one's published web port becomes <SERVICE>_URL inside this stack (through
-// host.docker.internal). One that is not running is not started from here (its own build, ports
-// and data belong to its folder): lsvc says where it is in the workspace and how to start it.
+// host.docker.internal). One that is not running but is in the workspace is started there with
+// its own `lsvc dev --detach` (start-dependency.ts; not with --no-deps), then pointed at; one
+// that cannot be started is named with where it is and how to start it.
 import { dirname, relative } from 'node:path';
 
 import type { Docker } from '../docker/client.js';
@@ -18,6 +19,9 @@ export interface DevDependency {
   /** BILLING_API_URL */
   variable: string;
   running: boolean;
+  /** Started by this run (its stack was not running); or why starting it failed. */
+  started?: boolean;
+  startFailed?: string;
   /** What the stack's containers get (running only). */
   url?: string;
   /** The same service from this machine's browser or curl. */
@@ -31,25 +35,47 @@ export interface DependencyLookup {
   runningPort: (service: string) => Promise<number | undefined>;
   /** The folder of `service` in the workspace. */
   folderOf: (service: string) => Promise<string | undefined>;
+  /** Starts the stack of a dependency that is not running (absent: none is started). */
+  start?: (
+    service: string,
+    folder: string,
+  ) => Promise<{ started: true } | { started: false; reason: string }>;
 }
 
 export async function findDevDependencies(
   dependsOn: string[],
   lookup: DependencyLookup,
 ): Promise<DevDependency[]> {
-  return Promise.all(
+  const found = await Promise.all(
     dependsOn.map(async (service) => {
       const [port, folder] = await Promise.all([lookup.runningPort(service), lookup.folderOf(service)]);
-      const base = { service, variable: dependencyVariable(service), ...(folder ? { folder } : {}) };
-      if (port === undefined) return { ...base, running: false };
-      return {
-        ...base,
-        running: true,
-        url: `http://${HOST_FROM_CONTAINER}:${port}`,
-        hostUrl: `http://localhost:${port}`,
-      };
+      return { service, port, folder };
     }),
   );
+  const out: DevDependency[] = [];
+  // One at a time: each start builds images and brings a stack up (heavy on a laptop).
+  for (const { service, folder, port: runningPort } of found) {
+    const base = { service, variable: dependencyVariable(service), ...(folder ? { folder } : {}) };
+    let port = runningPort;
+    let start: { started?: boolean; startFailed?: string } = {};
+    if (port === undefined && folder && lookup.start) {
+      const result = await lookup.start(service, folder);
+      start = result.started ? { started: true } : { startFailed: result.reason };
+      if (result.started) port = await lookup.runningPort(service);
+    }
+    if (port === undefined) {
+      out.push({ ...base, running: false, ...start });
+      continue;
+    }
+    out.push({
+      ...base,
+      running: true,
+      ...start,
+      url: `http://${HOST_FROM_CONTAINER}:${port}`,
+      hostUrl: `http://localhost:${port}`,
+    });
+  }
+  return out;
 }
 
 /** What the stack's app services get: the URL of every running dependency. */
@@ -62,7 +88,11 @@ export function dependencyLines(deps: DevDependency[], cwd: string): string[] {
   return deps.map((d) => {
     const where = d.folder ? relative(cwd, d.folder) || '.' : undefined;
     if (d.running) {
-      return `${d.service}: running (its lsvc dev stack${where ? ` in ${where}` : ''}): ${d.variable}=${d.url ?? ''} (${d.hostUrl ?? ''} from here)`;
+      const how = d.started ? 'started now' : 'running';
+      return `${d.service}: ${how} (its lsvc dev stack${where ? ` in ${where}` : ''}): ${d.variable}=${d.url ?? ''} (${d.hostUrl ?? ''} from here)`;
+    }
+    if (where && d.startFailed) {
+      return `${d.service}: could not be started (${d.startFailed}), ${d.variable} not set. See: cd ${where} && lsvc dev`;
     }
     if (where) {
       return `${d.service}: not running, ${d.variable} not set. Start it first: cd ${where} && lsvc dev --detach`;

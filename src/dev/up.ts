@@ -28,6 +28,8 @@ import { projectVolumes, stopStack } from './stack.js';
 
 export interface UpOptions {
   detach: boolean;
+  /** Start the dependsOn services found in the workspace that are not running (--deps). */
+  startDependencies?: boolean;
   /** For reaching healthy, after the images are built. */
   timeoutMs: number;
   /** Aborted on Ctrl-C. */
@@ -69,7 +71,20 @@ const sleepFor = (ms: number) =>
 
 export async function devUp(deps: DevDeps, options: UpOptions): Promise<UpResult> {
   const { ui, signal } = options;
-  const ctx = await openComposeContext(deps, { dependencies: true });
+  const ctx = await openComposeContext(deps, {
+    dependencies: true,
+    ...(options.startDependencies
+      ? {
+          startDependencies: {
+            output: (line: string) => {
+              ui.info(ui.paint.dim(`  ${line}`));
+            },
+            signal,
+            timeoutMs: options.timeoutMs + 10 * 60_000,
+          },
+        }
+      : {}),
+  });
   const { project, docker, compose, cli } = ctx;
 
   await checkPorts(ctx, deps);

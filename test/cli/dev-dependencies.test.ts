@@ -16,6 +16,13 @@ import {
   workspaceFolders,
 } from '../../src/dev/dependencies.js';
 import { labelsOverride } from '../../src/dev/labels.js';
+import {
+  dependencyStarter,
+  freePort,
+  startDependencyStack,
+  startingChain,
+  STARTING_VARIABLE,
+} from '../../src/dev/start-dependency.js';
 import { removeDir, tempDir } from '../support/cli.js';
 
 const dirs: string[] = [];
@@ -97,6 +104,77 @@ describe('findDevDependencies', () => {
       'notes-api: not running, NOTES_API_URL not set. Start it first: cd ../notes-api && lsvc dev --detach',
       'search: not running and not in the workspace (lsvc-fleet.yml, or a folder beside this one), SEARCH_URL not set. Start its lsvc dev stack, or set SEARCH_URL yourself.',
     ]);
+  });
+});
+
+describe('starting the dependencies that are not running', () => {
+  it('starts the ones in the workspace one at a time, then points at them; says which could not start', async () => {
+    const ws = await tempDir('lsvc-dev-start-');
+    dirs.push(ws);
+    const running = new Map<string, number>();
+    const started: string[] = [];
+    const deps = await findDevDependencies(['billing-api', 'notes-api', 'search'], {
+      runningPort: async (s) => running.get(s),
+      folderOf: async (s) => (s === 'search' ? undefined : join(ws, s)),
+      start: async (service, folder) => {
+        started.push(`${service} in ${folder}`);
+        if (service === 'notes-api')
+          return { started: false, reason: 'lsvc dev --detach there exited with 4' };
+        running.set(service, 3101);
+        return { started: true };
+      },
+    });
+    // search is not in the workspace: nothing to start it from.
+    expect(started).toEqual([
+      `billing-api in ${join(ws, 'billing-api')}`,
+      `notes-api in ${join(ws, 'notes-api')}`,
+    ]);
+    expect(dependencyEnvironment(deps)).toEqual({ BILLING_API_URL: 'http://host.docker.internal:3101' });
+    expect(dependencyLines(deps, join(ws, 'orders'))).toEqual([
+      'billing-api: started now (its lsvc dev stack in ../billing-api): BILLING_API_URL=http://host.docker.internal:3101 (http://localhost:3101 from here)',
+      'notes-api: could not be started (lsvc dev --detach there exited with 4), NOTES_API_URL not set. See: cd ../notes-api && lsvc dev',
+      'search: not running and not in the workspace (lsvc-fleet.yml, or a folder beside this one), SEARCH_URL not set. Start its lsvc dev stack, or set SEARCH_URL yourself.',
+    ]);
+  });
+
+  it('never starts one that is being started further up the chain (services that call each other)', async () => {
+    const calls: { folder: string; env: NodeJS.ProcessEnv; self: string }[] = [];
+    const output: string[] = [];
+    const starter = dependencyStarter(
+      'billing-api',
+      { [STARTING_VARIABLE]: 'orders' },
+      { output: (l) => output.push(l), timeoutMs: 1000 },
+      async (folder, o) => {
+        calls.push({ folder, env: o.env, self: o.self });
+        return { started: true };
+      },
+    );
+    expect(await starter('orders', '/ws/orders')).toEqual({
+      started: false,
+      reason: 'orders is being started already: it depends on billing-api too',
+    });
+    expect(await starter('search', '/ws/search')).toEqual({ started: true });
+    expect(calls).toEqual([
+      { folder: '/ws/search', env: { [STARTING_VARIABLE]: 'orders' }, self: 'billing-api' },
+    ]);
+    expect(output).toEqual(['Starting search: lsvc dev --detach in /ws/search']);
+    expect(startingChain({ [STARTING_VARIABLE]: 'orders,billing-api' })).toEqual(['orders', 'billing-api']);
+  });
+
+  it("runs lsvc's own dev --detach there, on a free port, and reports its failure", async () => {
+    const empty = await tempDir('lsvc-dev-nostack-');
+    dirs.push(empty);
+    const lines: string[] = [];
+    const result = await startDependencyStack(empty, {
+      env: { ...process.env, NO_COLOR: '1' },
+      self: 'orders',
+      output: (l) => lines.push(l),
+      timeoutMs: 60_000,
+    });
+    // No lsvc.yml there: lsvc dev's own exit 3, its message passed on.
+    expect(result).toEqual({ started: false, reason: 'lsvc dev --detach there exited with 3' });
+    expect(lines.join('\n')).toMatch(/lsvc\.yml/);
+    expect(await freePort()).toBeGreaterThan(0);
   });
 });
 
