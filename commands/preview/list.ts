@@ -1,11 +1,11 @@
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../../src/base-command.js';
-import { awsFlags } from '../../src/flags.js';
+import { awsFlags, costFlag } from '../../src/flags.js';
 
 export default class PreviewList extends BaseCommand<typeof PreviewList> {
   static override summary = "List the service's preview environments.";
-  static override description = `One line per preview (environments with the lsvc:preview tag): name, branch, version, URL, age, expiry and the estimated cost so far (hours running times the hourly price; "unknown" until a price is known: --hourly-price gives one).
+  static override description = `One line per preview (environments with the lsvc:preview tag): name, branch, version, URL, age, expiry and the estimated cost so far (hours running times the on-demand hourly price of its instance type, from the AWS Price List API and cached a day; --hourly-price sets one price for all; "unknown" when no price can be read).
 
 Exit codes: 0; 5 AWS credentials, permissions or no region; 3 no lsvc.yml.`;
   static override examples = [
@@ -19,9 +19,11 @@ Exit codes: 0; 5 AWS credentials, permissions or no region; 3 no lsvc.yml.`;
       helpValue: '<env>',
     }),
     'hourly-price': Flags.string({
-      description: 'USD per hour of one preview, for the cost so far (default: unknown).',
+      description:
+        "USD per hour of one preview, for the cost so far (default: its instance type's on-demand price).",
       helpValue: '<usd>',
     }),
+    ...costFlag,
     ...awsFlags,
   };
 
@@ -41,8 +43,21 @@ Exit codes: 0; 5 AWS credentials, permissions or no region; 3 no lsvc.yml.`;
     const { aws } = await previewScope(this.flags);
     const { eb } = await previewClients(aws.target);
     const now = Date.now();
-    const rows = (await listPreviews(eb, aws.config.service)).map((p) =>
-      previewRow(p, now, price === undefined ? undefined : Number(price)),
+    const previews = await listPreviews(eb, aws.config.service);
+    const { instanceHourlyPrices } = await import('../../src/cost/prices.js');
+    const hourly =
+      price === undefined && this.flags.cost
+        ? await instanceHourlyPrices(
+            aws.target,
+            previews.flatMap((p) => (p.instanceType ? [p.instanceType] : [])),
+          )
+        : new Map<string, number>();
+    const rows = previews.map((p) =>
+      previewRow(
+        p,
+        now,
+        price !== undefined ? Number(price) : p.instanceType ? hourly.get(p.instanceType) : undefined,
+      ),
     );
     if (!rows.length) this.ui.info(`No previews of ${aws.config.service} (lsvc preview up makes one).`);
     else for (const line of renderTable(tableRows(rows, now))) this.ui.info(line);

@@ -108,3 +108,32 @@ export async function estimateWithPriceList(
     close();
   }
 }
+
+/**
+ * On-demand USD per hour of each EC2 instance type in `target`'s region (a preview's instance):
+ * a type whose price cannot be read is left out (its cost stays "unknown").
+ */
+export async function instanceHourlyPrices(
+  target: AwsClientTarget,
+  instanceTypes: string[],
+): Promise<Map<string, number>> {
+  const prices = new Map<string, number>();
+  const types = [...new Set(instanceTypes)];
+  if (!types.length) return prices;
+  const { previewCostItems } = await import('./estimate.js');
+  const { lookUp, close } = await priceLookUp(target);
+  try {
+    for (const type of types) {
+      const [item] = previewCostItems(target.region, type);
+      if (!item) continue;
+      try {
+        prices.set(type, (await lookUp(item.query)).usd);
+      } catch {
+        // Unknown here; the row says "unknown".
+      }
+    }
+  } finally {
+    close();
+  }
+  return prices;
+}

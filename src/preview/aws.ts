@@ -75,6 +75,7 @@ export function previewOf(
     expiresAt: expires && !Number.isNaN(expires.getTime()) ? expires : undefined,
     status: env.Status,
     health: env.Health,
+    ...(tags[TAG.instanceType] ? { instanceType: tags[TAG.instanceType] } : {}),
   };
 }
 

@@ -16,6 +16,8 @@ export const TAG = {
   preview: 'lsvc:preview',
   branch: 'lsvc:branch',
   expires: 'lsvc:expires',
+  /** What `list` prices the cost so far with. */
+  instanceType: 'lsvc:instance-type',
 } as const;
 
 /** The default time to live of a preview (lsvc.yml `previews.ttl`, --ttl). */
@@ -148,6 +150,7 @@ export function previewTags(o: {
   base: string;
   branch: string | undefined;
   expires: Date;
+  instanceType?: string;
 }): Tag[] {
   return [
     { Key: 'lsvc:service', Value: o.service },
@@ -156,5 +159,6 @@ export function previewTags(o: {
     { Key: TAG.preview, Value: o.base },
     ...(o.branch ? [{ Key: TAG.branch, Value: tagValue(o.branch) }] : []),
     { Key: TAG.expires, Value: o.expires.toISOString() },
+    ...(o.instanceType ? [{ Key: TAG.instanceType, Value: tagValue(o.instanceType) }] : []),
   ];
 }

@@ -112,6 +112,7 @@ async function createPreview(
             base: o.base,
             branch: o.branch,
             expires: o.expires,
+            instanceType,
           }),
         }),
       );

@@ -208,6 +208,8 @@ describe('lsvc preview up', () => {
         { Key: 'lsvc:branch', Value: 'feature/notes-search' },
         { Key: 'lsvc:expires', Value: '2026-12-15T00:00:00.000Z' },
         { Key: 'lsvc:environment', Value: 'pr-12' },
+        // What preview list prices the cost so far with.
+        { Key: 'lsvc:instance-type', Value: 't3.micro' },
       ]),
     );
 
