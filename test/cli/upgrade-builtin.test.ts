@@ -15,6 +15,10 @@ const BUILTIN_VERSION = (
   }
 ).version;
 
+// A version after it (its next minor): what a team's fork of the template would release next.
+const [major = 1, minor = 0] = BUILTIN_VERSION.split('.').map(Number);
+const NEWER = `${major}.${minor + 1}.0`;
+
 const cleanup: string[] = [];
 let gitEnv: NodeJS.ProcessEnv;
 let root: string;
@@ -49,9 +53,9 @@ beforeAll(async () => {
   expect(init.code).toBe(0);
   service = join(root, 'order-desk');
 
-  // "Template 1.1.0": lsvc's template with a few changes, as a team's fork would carry them.
+  // "Template NEWER": lsvc's template with a few changes, as a team's fork would carry them.
   const source = join(ROOT, 'service-template');
-  newer = join(root, 'service-template-1.1.0');
+  newer = join(root, `service-template-${NEWER}`);
   await cp(source, newer, {
     recursive: true,
     filter: (p) => !/(^|[\\/])(node_modules|dist|coverage)$/.test(relative(source, p).split(sep).join('/')),
@@ -60,14 +64,14 @@ beforeAll(async () => {
     const m = JSON.parse(t) as Record<string, unknown>;
     return JSON.stringify({
       ...m,
-      version: '1.1.0',
-      upgrades: [{ version: '1.1.0', notes: 'Run npm install.' }],
+      version: NEWER,
+      upgrades: [{ version: NEWER, notes: 'Run npm install.' }],
     });
   });
   await edit(join(newer, 'Dockerfile'), (t) =>
-    t.replace('# little-service image. Stages:', '# little-service image (template 1.1.0). Stages:'),
+    t.replace('# little-service image. Stages:', `# little-service image (template ${NEWER}). Stages:`),
   );
-  await edit(join(newer, 'README.md'), (t) => `${t}\nUpgraded by the template to 1.1.0.\n`);
+  await edit(join(newer, 'README.md'), (t) => `${t}\nUpgraded by the template to ${NEWER}.\n`);
   await writeFile(
     join(newer, 'src', 'little-service-banner.ts'),
     "export const banner = 'little-service (LittleService)';\n",
@@ -111,18 +115,18 @@ describe('lsvc upgrade with the real service template', () => {
     expect(check.code).toBe(1);
     expect(check.stdout).toContain('Run npm install.');
 
-    const r = await lsvc('upgrade', '--template', newer, '--to', '1.1.0');
+    const r = await lsvc('upgrade', '--template', newer, '--to', NEWER);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/updated\s+Dockerfile/);
     expect(r.stdout).toMatch(/merged with your changes\s+README\.md/);
     expect(r.stdout).toMatch(/added\s+src\/order-desk-banner\.ts/);
-    expect(r.stdout).toContain('Merged and committed template 1.1.0');
+    expect(r.stdout).toContain(`Merged and committed template ${NEWER}`);
     expect(git(service, 'status', '--porcelain')).toBe('');
 
     const readme = await readText(join(service, 'README.md'));
     expect(readme).toContain('Our order desk (team notes).');
-    expect(readme).toContain('Upgraded by the template to 1.1.0.');
-    expect(await readText(join(service, 'Dockerfile'))).toContain('# order-desk image (template 1.1.0).');
+    expect(readme).toContain(`Upgraded by the template to ${NEWER}.`);
+    expect(await readText(join(service, 'Dockerfile'))).toContain(`# order-desk image (template ${NEWER}).`);
     expect(await readText(join(service, 'src/order-desk-banner.ts'))).toBe(
       "export const banner = 'order-desk (OrderDesk)';\n",
     );
@@ -132,7 +136,7 @@ describe('lsvc upgrade with the real service template', () => {
       template: { source: string; version: string };
       answers: Record<string, string>;
     };
-    expect(record.template).toMatchObject({ source: newer, version: '1.1.0' });
+    expect(record.template).toMatchObject({ source: newer, version: NEWER });
     expect(record.answers).toEqual({ name: 'order-desk', db: 'mysql' });
 
     // The recorded source is now the newer folder: up to date.
