@@ -163,13 +163,10 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
   ) {
     const fromGit = git !== undefined;
     const { releaseDescription } = await import('../src/deploy/git-info.js');
-    const { abortConfirmation, commandReporter, deployClients, failureResult, interruptOnSigint } =
+    const { deployClients, deployRuntime, failureResult, interruptOnSigint } =
       await import('../src/deploy/cli.js');
-    const { ecrPublisher } = await import('../src/deploy/image.js');
-    const { buildAndPushImage } = await import('../src/deploy/build-push.js');
     const { findRepository } = await import('../src/aws/ecr.js');
     const { deploy } = await import('../src/deploy/deploy.js');
-    const { systemClock } = await import('../src/clock.js');
 
     const interrupt = interruptOnSigint();
     // The current wait's deadline (--timeout from now until the deploy sets the next one): no AWS
@@ -200,36 +197,20 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
         environment: this.flags.env,
         region: aws.target.region,
       });
-      const debug = (line: string) => {
-        this.ui.debug(line);
-      };
       return await deploy(
-        {
-          ...clients,
-          publisher: ecrPublisher({
-            ecr: clients.ecr,
-            repository,
-            debug,
-            buildAndPush: (tag, signal) =>
-              buildAndPushImage({
-                ecr: clients.ecr,
-                repository,
-                service: aws.config.service,
-                serviceDir: dirname(aws.config.file),
-                tag,
-                ui: this.ui,
-                json: this.jsonEnabled(),
-                signal,
-              }),
-          }),
-          clock: systemClock,
-          reporter: commandReporter(this.ui, this.jsonEnabled()),
+        await deployRuntime({
+          clients,
+          repository,
+          service: aws.config.service,
+          serviceDir: dirname(aws.config.file),
+          ui: this.ui,
+          json: this.jsonEnabled(),
+          prompter: this.prompter,
           signal: interrupt.signal,
           onDeadline: (at) => {
             deadline = at;
           },
-          confirmAbort: abortConfirmation(this.prompter, this.ui),
-        },
+        }),
         {
           names: aws.names,
           envName: this.flags.env,

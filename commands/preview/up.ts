@@ -75,13 +75,10 @@ Exit codes: as "lsvc deploy" (0 deployed; 6 failed; 7 timed out; 9 locked; 5 AWS
     const { DEFAULT_TIMINGS } = await import('../../src/deploy/watch.js');
     const { UsageError } = await import('../../src/errors.js');
     const { lockTtl, underDeployLock } = await import('../../src/deploy/lock-command.js');
-    const { commandReporter, deployClients, failureResult, interruptOnSigint, abortConfirmation } =
+    const { deployClients, deployRuntime, failureResult, interruptOnSigint } =
       await import('../../src/deploy/cli.js');
-    const { ecrPublisher } = await import('../../src/deploy/image.js');
-    const { buildAndPushImage } = await import('../../src/deploy/build-push.js');
     const { findRepository } = await import('../../src/aws/ecr.js');
     const { previewUp } = await import('../../src/preview/up.js');
-    const { systemClock } = await import('../../src/clock.js');
 
     const t = await previewTarget(this.flags);
     const ttl = this.flags.ttl ?? t.aws.config.previews?.ttl ?? DEFAULT_TTL;
@@ -128,34 +125,19 @@ Exit codes: as "lsvc deploy" (0 deployed; 6 failed; 7 timed out; 9 locked; 5 AWS
             region: t.aws.target.region,
           });
           return await previewUp(
-            {
-              ...clients,
-              publisher: ecrPublisher({
-                ecr: clients.ecr,
-                repository,
-                debug: (line) => {
-                  this.ui.debug(line);
-                },
-                buildAndPush: (tag, signal) =>
-                  buildAndPushImage({
-                    ecr: clients.ecr,
-                    repository,
-                    service: t.aws.config.service,
-                    serviceDir: t.dir,
-                    tag,
-                    ui: this.ui,
-                    json: this.jsonEnabled(),
-                    signal,
-                  }),
-              }),
-              clock: systemClock,
-              reporter: commandReporter(this.ui, this.jsonEnabled()),
+            await deployRuntime({
+              clients,
+              repository,
+              service: t.aws.config.service,
+              serviceDir: t.dir,
+              ui: this.ui,
+              json: this.jsonEnabled(),
+              prompter: this.prompter,
               signal: interrupt.signal,
               onDeadline: (at) => {
                 deadline = at;
               },
-              confirmAbort: abortConfirmation(this.prompter, this.ui),
-            },
+            }),
             {
               service: t.aws.config.service,
               region: t.aws.target.region,

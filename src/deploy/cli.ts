@@ -6,6 +6,7 @@ import { errorToJson, interruptSignal, toLsvcError } from '../errors.js';
 import { onInterrupt } from '../interrupt.js';
 import { runSteps } from '../progress.js';
 import type { Prompter } from '../prompt.js';
+import type { EcrRepository } from '../aws/ecr.js';
 import { systemClock } from '../clock.js';
 import { isCI, type Ui } from '../ui.js';
 import { consoleReporter, type Reporter } from './report.js';
@@ -111,4 +112,53 @@ export function failureResult(error: unknown): (DeployResult & { error: unknown 
   const err = toLsvcError(error);
   process.exitCode = err.exitCode;
   return { ...result, error: errorToJson(err).error };
+}
+
+/**
+ * What `deploy()` runs with in a command (lsvc deploy, lsvc preview up): the AWS clients, the
+ * image publisher (build and push when ECR lacks the tag), the clock, the reporter for the
+ * terminal or --json, Ctrl-C and the deadline, and the "abort the update?" question.
+ */
+export async function deployRuntime(o: {
+  clients: Awaited<ReturnType<typeof deployClients>>;
+  repository: EcrRepository;
+  service: string;
+  serviceDir: string;
+  ui: Ui;
+  json: boolean;
+  prompter: Prompter;
+  signal: AbortSignal;
+  onDeadline: (at: number) => void;
+}) {
+  const [{ ecrPublisher }, { buildAndPushImage }] = await Promise.all([
+    import('./image.js'),
+    import('./build-push.js'),
+  ]);
+  const { clients, repository, ui, json } = o;
+  return {
+    ...clients,
+    publisher: ecrPublisher({
+      ecr: clients.ecr,
+      repository,
+      debug: (line) => {
+        ui.debug(line);
+      },
+      buildAndPush: (tag, signal) =>
+        buildAndPushImage({
+          ecr: clients.ecr,
+          repository,
+          service: o.service,
+          serviceDir: o.serviceDir,
+          tag,
+          ui,
+          json,
+          signal,
+        }),
+    }),
+    clock: systemClock,
+    reporter: commandReporter(ui, json),
+    signal: o.signal,
+    onDeadline: o.onDeadline,
+    confirmAbort: abortConfirmation(o.prompter, ui),
+  };
 }
