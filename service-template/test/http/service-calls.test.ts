@@ -2,13 +2,13 @@
 // from allowed callers are accepted with the permissions lsvc.yml `callers:` gives them (200, or
 // 403 for a permission not given), bad ones refused with 401 (unknown caller, bad signature,
 // expired, wrong audience, subject not the issuer); users' tokens still work beside them (several
-// issuers); callers' keys from a JWKS URL, inline JSON and SSM (moto), fetched again for a new kid
+// issuers); callers' keys from a JWKS URL, inline JSON and SSM (a wire-level SSM endpoint in this
+// process, so the test runs inside the service's image too), fetched again for a new kid
 // (a key rotation: no failed call during the overlap, the old key refused once it is removed);
 // and the client runtime (src/clients/http.ts) sending this service's token by itself.
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { calculateJwkThumbprint, SignJWT, type JWK } from 'jose';
 import createClient from 'openapi-fetch';
 import { createCallerToken } from '../../src/auth/caller-token.js';
@@ -17,8 +17,6 @@ import type { Config } from '../../src/config.js';
 import { call, startTestApp, testConfig, type TestApp } from '../support/harness.js';
 import { bearer, token as userToken } from '../support/tokens.js';
 
-const MOTO = process.env.LSVC_TEST_MOTO_URL ?? 'http://127.0.0.1:4566';
-const moto = { region: 'us-east-1', endpoint: MOTO, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
 const auditParameter = `/lsvc/test/audit-${Date.now().toString(36)}/jwks`;
 
 async function newKey(): Promise<JWK & { kid: string }> {
@@ -59,7 +57,31 @@ let jwksServer: Server;
 let jwksUrl: string;
 let ordersJwks: { keys: JWK[] };
 let jwksFetches = 0;
-const ssm = new SSMClient(moto);
+// SSM Parameter Store as the SDK speaks to it (AWS JSON 1.1, AmazonSSM.GetParameter).
+const parameters = new Map<string, string>();
+let ssmServer: Server;
+function startSsm(): Promise<string> {
+  ssmServer = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      const { Name } = JSON.parse(body || '{}') as { Name?: string };
+      const value = Name === undefined ? undefined : parameters.get(Name);
+      res.setHeader('content-type', 'application/x-amz-json-1.1');
+      if (req.headers['x-amz-target'] !== 'AmazonSSM.GetParameter' || value === undefined) {
+        res.statusCode = 400;
+        res.end(JSON.stringify({ __type: 'ParameterNotFound', message: `no parameter ${String(Name)}` }));
+        return;
+      }
+      res.end(JSON.stringify({ Parameter: { Name, Type: 'String', Value: value, Version: 1 } }));
+    });
+  });
+  return new Promise((resolve) =>
+    ssmServer.listen(0, '127.0.0.1', () =>
+      resolve(`http://127.0.0.1:${(ssmServer.address() as { port: number }).port}`),
+    ),
+  );
+}
 const keys: Record<'orders' | 'ordersNext' | 'billing' | 'audit' | 'auditNext' | 'stranger', JWK & { kid: string }> =
   {} as never;
 
@@ -74,17 +96,10 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
   jwksUrl = `http://127.0.0.1:${(jwksServer.address() as { port: number }).port}/jwks.json`;
-  // A test that needs moto fails loudly without it.
-  await ssm.send(
-    new PutParameterCommand({
-      Name: auditParameter,
-      Value: JSON.stringify(jwksOf(keys.audit)),
-      Type: 'String',
-      Overwrite: true,
-    }),
-  );
+  parameters.set(auditParameter, JSON.stringify(jwksOf(keys.audit)));
+  const ssmUrl = await startSsm();
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL: MOTO,
+    AWS_ENDPOINT_URL: ssmUrl,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
@@ -112,7 +127,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await callee?.close();
   await new Promise((resolve) => jwksServer?.close(resolve));
-  await ssm.send(new DeleteParameterCommand({ Name: auditParameter })).catch(() => undefined);
+  await new Promise((resolve) => ssmServer?.close(resolve));
 });
 
 const get = (jwt: string) => call(callee.url, 'GET', '/v1/notes', { headers: bearer(jwt) });
@@ -183,14 +198,7 @@ describe('a callee with callers: orders [notes:read], billing [notes:read, notes
 
   it('keys from SSM (what provision sets): accepted, and a new kid published there is read again', async () => {
     expect((await get(await tokenSource('audit', keys.audit)('notes'))).status).toBe(200);
-    await ssm.send(
-      new PutParameterCommand({
-        Name: auditParameter,
-        Value: JSON.stringify(jwksOf(keys.auditNext, keys.audit)),
-        Type: 'String',
-        Overwrite: true,
-      }),
-    );
+    parameters.set(auditParameter, JSON.stringify(jwksOf(keys.auditNext, keys.audit)));
     expect((await get(await tokenSource('audit', keys.auditNext)('notes'))).status).toBe(200);
     expect((await get(await tokenSource('audit', keys.audit, () => Date.now() + 1000)('notes'))).status).toBe(200);
   });
