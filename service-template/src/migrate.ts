@@ -1,5 +1,6 @@
 // `npm run migrate` (latest), `npm run migrate:down` (one step back), `npm run migrate:status`,
-// `npm run migrate:make -- add_tags` (a new file in migrations/). Also run by docker-entrypoint.sh.
+// `npm run migrate:make -- add_tags` (a new file in migrations/). Also run by docker-entrypoint.sh
+// and, in the same process as web, by `npm run dev` (src/dev-web.ts).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exitOnBootError, isMain } from './boot.js';
@@ -30,7 +31,8 @@ export function makeMigration(name: string, folder = migrationFolder, now = new 
   return file;
 }
 
-async function main(command = 'latest', arg?: string) {
+/** One migrate command; also `npm run dev` (src/dev-web.ts) runs 'latest' before it serves. */
+export async function migrate(command = 'latest', arg?: string) {
   if (command === 'make') {
     if (!arg) throw new Error('usage: npm run migrate:make -- <name>');
     console.log(`created ${makeMigration(arg)}`);
@@ -67,7 +69,7 @@ async function main(command = 'latest', arg?: string) {
 }
 
 if (isMain(import.meta.url)) {
-  main(process.argv[2], process.argv[3]).catch((error: unknown) => {
+  migrate(process.argv[2], process.argv[3]).catch((error: unknown) => {
     if ((error as Error).name === 'ConfigError') exitOnBootError(error);
     console.error(`migrate: ${(error as Error).message}`);
     process.exit(1);

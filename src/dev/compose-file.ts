@@ -31,6 +31,14 @@ export interface ComposeService {
   healthcheck: boolean;
   dependsOn: string[];
   ports: PublishedPort[];
+  /** Mounts of named volumes (`name:/path`), by the file's volume key: bind mounts and anonymous ones are left out. */
+  namedVolumes: { volume: string; target: string }[];
+}
+
+/** A top-level `volumes:` entry: the engine's name for it when the file sets one, and whether it is external. */
+export interface ComposeVolume {
+  name?: string;
+  external: boolean;
 }
 
 export interface ComposeModel {
@@ -44,6 +52,8 @@ export interface ComposeModel {
    * and Compose v2.24+; older ones refuse the key, so it cannot be in the file itself).
    */
   lsvcHealthcheck?: Record<string, string | number>;
+  /** Top-level `volumes:`, merged over the files. */
+  volumes: Record<string, ComposeVolume>;
 }
 
 const MAIN_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'];
@@ -147,6 +157,14 @@ export function composeModel(
     services.push(serviceOf(name, def, vars));
   }
   const version = docs[0]?.version;
+  const volumes: Record<string, ComposeVolume> = {};
+  for (const doc of docs) {
+    for (const [key, def] of Object.entries(isMap(doc.volumes) ? doc.volumes : {})) {
+      const name = isMap(def) && typeof def.name === 'string' ? interpolate(def.name, vars).value : undefined;
+      const external = isMap(def) && (def.external === true || isMap(def.external));
+      volumes[key] = { ...(name ? { name } : {}), external };
+    }
+  }
   const lsvcHealthcheck = docs.reduce<Record<string, string | number> | undefined>((settings, doc) => {
     const block = isMap(doc['x-lsvc']) ? doc['x-lsvc'].healthcheck : undefined;
     return block === undefined ? settings : { ...settings, ...healthcheckSettings(block) };
@@ -154,6 +172,7 @@ export function composeModel(
   return {
     services,
     version: typeof version === 'string' || typeof version === 'number' ? String(version) : undefined,
+    volumes,
     ...(lsvcHealthcheck ? { lsvcHealthcheck } : {}),
   };
 }
@@ -214,7 +233,26 @@ function serviceOf(name: string, def: Yaml, vars: Record<string, string | undefi
     healthcheck: healthcheck !== undefined && !disabled,
     dependsOn,
     ports,
+    namedVolumes: Array.isArray(def.volumes) ? def.volumes.flatMap((v) => namedVolume(v, vars)) : [],
   };
+}
+
+/** `name:/path[:mode]` or `{ type: volume, source, target }`; undefined for binds and anonymous volumes. */
+function namedVolume(
+  entry: unknown,
+  vars: Record<string, string | undefined>,
+): ComposeService['namedVolumes'] {
+  if (isMap(entry)) {
+    const { type, source, target } = entry;
+    if ((type ?? 'volume') !== 'volume' || typeof source !== 'string' || typeof target !== 'string')
+      return [];
+    return [{ volume: interpolate(source, vars).value, target }];
+  }
+  if (typeof entry !== 'string') return [];
+  const [source = '', target] = interpolate(entry, vars).value.split(':');
+  // A source that is a path (., /, ~) is a bind mount; none at all is an anonymous volume.
+  if (target === undefined || !source || /^[./~]/.test(source)) return [];
+  return [{ volume: source, target }];
 }
 
 const MAX_RANGE = 1000;

@@ -21,6 +21,16 @@ import {
   type WatchOutcome,
 } from './health.js';
 import { dependencyLines } from './dependencies.js';
+import {
+  builtImageId,
+  type DepsVolume,
+  type DepsVolumeAction,
+  depsStamp,
+  depsVolumeLine,
+  dockerVolumeEngine,
+  ensureDepsVolume,
+  findDepsVolumes,
+} from './deps-volume.js';
 import { printLogs, stripAnsi } from './logs.js';
 import { canListen, findPortConflicts, portConflictError, processHolder, suggestFreePort } from './ports.js';
 import { appServices } from './project.js';
@@ -170,6 +180,14 @@ export async function devUp(deps: DevDeps, options: UpOptions): Promise<UpResult
       },
     });
   }
+  for (const volume of findDepsVolumes(project)) {
+    steps.push({
+      title: `node_modules: checking volume ${volume.name}`,
+      run: async (step) => {
+        step.title(depsVolumeLine(volume, await refreshDepsVolume(ctx, volume)));
+      },
+    });
+  }
   for (const service of services) {
     steps.push({
       title: `${service.name}: starting`,
@@ -219,6 +237,27 @@ export async function devUp(deps: DevDeps, options: UpOptions): Promise<UpResult
   }
   await streamUntilInterrupted(ctx, deps, options, containers, Math.floor(started / 1000));
   return result;
+}
+
+/** Keep a service's node_modules volume, or recreate it when its dependencies changed (deps-volume.ts). */
+async function refreshDepsVolume(ctx: ComposeContext, volume: DepsVolume): Promise<DepsVolumeAction> {
+  const { docker, project, cli } = ctx;
+  try {
+    const imageId = await builtImageId(docker, project, volume.service);
+    return await ensureDepsVolume(dockerVolumeEngine(docker), volume, {
+      project: project.name,
+      service: project.service,
+      stamp: await depsStamp(project.dir, imageId),
+    });
+  } catch (error) {
+    throw new DockerError(
+      `Could not refresh the node_modules volume ${volume.name}: ${(error as Error).message}`,
+      {
+        hint: `Remove it by hand (${cli.display} -p ${project.name} rm -sf ${volume.service}, then docker volume rm ${volume.name}) and run lsvc dev again.`,
+        cause: error,
+      },
+    );
+  }
 }
 
 /** Host ports the compose file publishes must be free (or already this project's). */

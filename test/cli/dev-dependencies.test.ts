@@ -217,6 +217,7 @@ describe('labelsOverride with the dependencies', () => {
     healthcheck: false,
     dependsOn: [],
     ports: [],
+    namedVolumes: [],
   });
 
   it("gives web and worker the running dependencies' URLs and the host gateway; not postgres", () => {
@@ -225,6 +226,7 @@ describe('labelsOverride with the dependencies', () => {
         service: 'orders',
         model: {
           files: [],
+          volumes: {},
           version: undefined,
           services: [svc('web', true), svc('worker', true), svc('postgres', false)],
         },
@@ -247,7 +249,10 @@ describe('labelsOverride with the dependencies', () => {
     // None running: nothing but the labels.
     const none = parse(
       labelsOverride(
-        { service: 'orders', model: { files: [], version: undefined, services: [svc('web', true)] } },
+        {
+          service: 'orders',
+          model: { files: [], volumes: {}, version: undefined, services: [svc('web', true)] },
+        },
         { environment: { services: ['web'], values: {} } },
       ),
     ) as { services: Record<string, Record<string, unknown>> };

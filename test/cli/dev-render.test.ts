@@ -18,6 +18,7 @@ const svc = (name: string, dependsOn: string[] = [], build = false): ComposeServ
   healthcheck: true,
   dependsOn,
   ports: [],
+  namedVolumes: [],
 });
 
 const snap = (service: string, over: Partial<ContainerSnapshot> = {}): ContainerSnapshot => ({
@@ -104,14 +105,14 @@ describe('labelsOverride', () => {
   it('labels every service as lsvc-managed with the service name, repeating a v1 file version', () => {
     const text = labelsOverride({
       service: 'billing-api',
-      model: { files: [], version: '3.8', services: [svc('web'), svc('postgres')] },
+      model: { files: [], volumes: {}, version: '3.8', services: [svc('web'), svc('postgres')] },
     });
     expect(text).toContain('version: "3.8"');
     expect(text).toMatch(
       /services:\n {2}web:\n {4}labels:\n {6}dev\.lsvc\.managed-by: lsvc\n {6}dev\.lsvc\.service: billing-api\n {2}postgres:/,
     );
     expect(
-      labelsOverride({ service: 's', model: { files: [], version: undefined, services: [] } }),
+      labelsOverride({ service: 's', model: { files: [], volumes: {}, version: undefined, services: [] } }),
     ).not.toContain('version');
   });
 });

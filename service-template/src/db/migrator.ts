@@ -1,4 +1,4 @@
-// Migrations run at start, before web or worker (docker-entrypoint.sh, `npm run dev`).
+// Migrations run at start, before web or worker (docker-entrypoint.sh; `npm run dev`: src/dev-web.ts).
 // Kysely takes a lock (a Postgres advisory lock, MySQL GET_LOCK) around the whole run, so
 // several instances starting together apply each migration exactly once.
 import { promises as fs } from 'node:fs';
