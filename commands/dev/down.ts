@@ -5,7 +5,7 @@ import { BaseCommand } from '../../src/base-command.js';
 export default class DevDown extends BaseCommand<typeof DevDown> {
   static override summary =
     "Stop and remove the service's dev stack (containers and network; data too with --volumes).";
-  static override description = `Runs compose down for the service's project: stops and removes its containers and network. The data volume (Postgres) is kept unless --volumes is given; --images also removes the images compose built for web and worker. Prints what was removed.`;
+  static override description = `Runs compose down for the service's project: stops and removes its containers and network. The volumes (Postgres data, and the node_modules of web and worker so the next start copies nothing) are kept unless --volumes is given; --images also removes the images compose built for web and worker. Prints what was removed.`;
   static override examples = [
     { description: 'Remove the containers, keep the database', command: 'lsvc dev down' },
     { description: 'Remove everything, data included', command: 'lsvc dev down --volumes' },
@@ -13,7 +13,10 @@ export default class DevDown extends BaseCommand<typeof DevDown> {
   ];
   static override enableJsonFlag = true;
   static override flags = {
-    volumes: Flags.boolean({ char: 'v', description: 'Also remove the volumes (the database data).' }),
+    volumes: Flags.boolean({
+      char: 'v',
+      description: 'Also remove the volumes (the database data, node_modules).',
+    }),
     images: Flags.boolean({ description: 'Also remove the images compose built for the service.' }),
   };
 
@@ -49,7 +52,7 @@ export default class DevDown extends BaseCommand<typeof DevDown> {
     );
     if (result.keptVolumes.length) {
       this.ui.info(
-        `Kept ${result.keptVolumes.join(', ')} (the data): ${paint.cyan('lsvc dev down --volumes')} removes it.`,
+        `Kept ${result.keptVolumes.join(', ')} (the data, and node_modules for a quick start): ${paint.cyan('lsvc dev down --volumes')} removes ${result.keptVolumes.length > 1 ? 'them' : 'it'}.`,
       );
     }
     return result;

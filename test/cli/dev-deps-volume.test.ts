@@ -99,25 +99,27 @@ describe('depsStamp', () => {
 });
 
 /** An engine with some volumes and containers; records what was done to it. */
-function fakeEngine(volumes: Record<string, Record<string, string>>, users: Record<string, string[]> = {}) {
+function fakeEngine(initial: Record<string, Record<string, string>>, users: Record<string, string[]> = {}) {
   const calls: string[] = [];
+  const volumes = new Map(Object.entries(initial));
   const engine: VolumeEngine = {
-    volumeLabels: async (name) => Promise.resolve(volumes[name]),
+    volumeLabels: async (name) => Promise.resolve(volumes.get(name)),
     containersUsing: async (name) => Promise.resolve(users[name] ?? []),
     removeContainer: async (id) => {
       calls.push(`rm container ${id}`);
       return Promise.resolve();
     },
     removeVolume: async (name) => {
+      // As the engine: a volume a container still mounts cannot go.
       if ((users[name] ?? []).some((id) => !calls.includes(`rm container ${id}`))) {
         return Promise.reject(new Error(`volume ${name} is in use`));
       }
-      delete volumes[name];
+      volumes.delete(name);
       calls.push(`rm volume ${name}`);
       return Promise.resolve();
     },
     createVolume: async (name, labels) => {
-      volumes[name] = labels;
+      volumes.set(name, labels);
       calls.push(`create ${name}`);
       return Promise.resolve();
     },
@@ -129,10 +131,10 @@ describe('ensureDepsVolume', () => {
   const volume: DepsVolume = { key: 'web-node-modules', name: 'orders_web-node-modules', service: 'web' };
   const context = { project: 'orders', service: 'orders', stamp: 'new' };
 
-  it('creates a missing volume with compose\'s labels (the project takes it as its own), lsvc\'s and the stamp', async () => {
+  it("creates a missing volume with compose's labels (the project takes it as its own), lsvc's and the stamp", async () => {
     const fake = fakeEngine({});
     expect(await ensureDepsVolume(fake.engine, volume, context)).toEqual({ action: 'created' });
-    expect(fake.volumes[volume.name]).toEqual({
+    expect(fake.volumes.get(volume.name)).toEqual({
       'com.docker.compose.project': 'orders',
       'com.docker.compose.volume': 'web-node-modules',
       'dev.lsvc.managed-by': 'lsvc',
@@ -163,7 +165,7 @@ describe('ensureDepsVolume', () => {
       `rm volume ${volume.name}`,
       `create ${volume.name}`,
     ]);
-    expect(fake.volumes[volume.name]?.[DEPS_STAMP_LABEL]).toBe('new');
+    expect(fake.volumes.get(volume.name)?.[DEPS_STAMP_LABEL]).toBe('new');
   });
 
   it('a volume compose made (no stamp) is recreated: its content cannot be vouched for', async () => {

@@ -217,6 +217,9 @@ describe('lsvc dev with a working service', () => {
         expect(up.stdout).toMatch(new RegExp(`✔ ${name}: healthy after \\d+\\.\\ds`));
       }
       expect(up.stdout).toMatch(/is up: 4 services ready in \d+\.\ds/);
+      // A volume per app service for node_modules, made by lsvc (stamped), filled from the image.
+      expect(up.stdout).toMatch(/✔ node_modules: created volume \S+_web-node-modules/);
+      expect(up.stdout).toMatch(/✔ node_modules: created volume \S+_worker-node-modules/);
       expect(up.stdout).toContain(`http://localhost:${port}/\n`);
       expect(up.stdout).toContain(`http://localhost:${port}/openapi.json`);
       expect(up.stdout).toContain(`http://localhost:${port}/admin/queues`);
@@ -329,16 +332,25 @@ describe('lsvc dev with a working service', () => {
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
     expect(r.stdout).toMatch(/Stopped .*kept .*postgres-data/);
     expect(r.stdout).toContain('lsvc dev down --volumes');
+    // Same dependencies as before: the volumes are kept, not refilled.
+    expect(r.stdout).toMatch(/node_modules: volume \S+_web-node-modules is up to date/);
     const states = await containers();
     expect(states).toHaveLength(4);
     expect(states.every((line) => line.endsWith(' exited'))).toBe(true);
-    expect(await volumes()).toEqual([`${service}_postgres-data`]);
+    // The data, and each app service's node_modules (kept so the next start copies nothing).
+    expect((await volumes()).sort()).toEqual([
+      `${service}_postgres-data`,
+      `${service}_web-node-modules`,
+      `${service}_worker-node-modules`,
+    ]);
   }, 600_000);
 
   it('dev down --volumes removes containers, network and volume, and says so', async () => {
     const r = await lsvc(['dev', 'down', '--volumes'], {}, 5 * 60_000);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Removed 4 containers \(.*\), 1 network \(.*\), 1 volume \(.*postgres-data\)/);
+    expect(r.stdout).toMatch(
+      /Removed 4 containers \(.*\), 1 network \(.*\), 3 volumes \(.*postgres-data.*web-node-modules.*worker-node-modules\)/,
+    );
     expect(await containers()).toEqual([]);
     expect(await volumes()).toEqual([]);
     expect(await networks()).toEqual([]);
