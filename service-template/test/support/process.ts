@@ -1,4 +1,4 @@
-// Runs web.ts / worker.ts / preview.ts as real child processes (through tsx), for signal and shutdown tests.
+// Runs web.ts / worker.ts / preview.ts / dev-web.ts as real child processes (through tsx), for signal, shutdown and start-up tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -13,7 +13,7 @@ export interface Child {
 }
 
 export function startProcess(
-  script: 'src/web.ts' | 'src/worker.ts' | 'src/preview.ts',
+  script: 'src/web.ts' | 'src/worker.ts' | 'src/preview.ts' | 'src/dev-web.ts',
   env: Record<string, string>,
   args: string[] = [],
 ): Child {
