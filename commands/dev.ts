@@ -7,6 +7,8 @@ export default class Dev extends BaseCommand<typeof Dev> {
     "Run the service's whole stack in Docker: build, wait until healthy, stream logs.";
   static override description = `Runs the service's own docker-compose.yml through Docker Compose ("docker compose" v2, else "docker-compose" v1): builds web and worker, starts every service, shows each one until it is healthy (or running, without a health check), prints the URLs, then streams the logs of web and worker with the service name in front. Ctrl-C stops the containers and keeps the data volume.
 
+node_modules comes from the image, in a named volume per app service (web-node-modules, worker-node-modules in the template) that "lsvc dev down" keeps: a start copies no dependencies. lsvc creates those volumes stamped with the service's image and package*.json; when the stamp changes it removes and recreates them (one progress line). An older compose file with an anonymous /app/node_modules volume works as before.
+
 Before starting it checks that Docker answers, that Compose is installed and that the host ports the compose file publishes are free (a taken port: which one, who holds it, how to pick another, e.g. PORT=3001 lsvc dev).
 
 With dependsOn in lsvc.yml, each dependency's own lsvc dev stack running on this machine is found by its containers' labels and <DEPENDENCY>_URL is set in web and worker to its published web port (http://host.docker.internal:<port>); one that is not running but is in the workspace (its folder from lsvc-fleet.yml or beside this service) is started first with its own "lsvc dev --detach" there, on a free port, and then pointed at (--no-deps: not started, only named with how to start it).
