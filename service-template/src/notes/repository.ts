@@ -64,8 +64,7 @@ const noteColumns = Object.keys(noteColumnSet) as Array<keyof NotesTable>;
 const selectNote = prepared((db: Db, id: string) => db.selectFrom('notes').select(noteColumns).where('id', '=', id));
 
 export async function findNote(db: Db, id: string): Promise<NoteRow | undefined> {
-  const [row] = await selectNote(db, id);
-  return row;
+  return (await selectNote(db, id))[0];
 }
 
 export async function insertNote(db: Db, note: NewNote, now = new Date()): Promise<NoteRow> {
