@@ -61,7 +61,10 @@ export function createDatabase(config: Config['database']): Kysely<Database> {
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  directQueries.set(db, async (text, values, name) => (await pool.query({ text, values: values as unknown[], name })).rows);
+  directQueries.set(
+    db,
+    async (text, values, name) => (await pool.query({ text, values: values as unknown[], name })).rows,
+  );
   return db;
 }
 
