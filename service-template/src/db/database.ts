@@ -61,10 +61,13 @@ export function createDatabase(config: Config['database']): Kysely<Database> {
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  directQueries.set(
-    db,
-    async (text, values, name) => (await pool.query({ text, values: values as unknown[], name })).rows,
-  );
+  // Behind a pooler in transaction mode (PgBouncer before 1.21) a statement prepared on one server
+  // connection is missing on the next: DATABASE_NAMED_STATEMENTS=false sends them unnamed.
+  const named = config.namedStatements !== false;
+  directQueries.set(db, async (text, values, name) => {
+    const result = await pool.query({ text, values: values as unknown[], name: named ? name : undefined });
+    return result.rows;
+  });
   return db;
 }
 

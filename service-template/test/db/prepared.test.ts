@@ -74,6 +74,14 @@ describe('prepared queries', () => {
         expect((await findNote(trx, note.id))?.title).toBe('d1');
       });
       expect(await statements(one)).toHaveLength(1);
+      // DATABASE_NAMED_STATEMENTS=false (a pooler in transaction mode): the same path, unnamed.
+      const unnamed = createDatabase({ url: database.url, poolMax: 1, namedStatements: false });
+      try {
+        expect((await findNote(unnamed, note.id))?.title).toBe('d1');
+        expect(await statements(unnamed)).toEqual([]);
+      } finally {
+        await unnamed.destroy();
+      }
     } finally {
       await one.destroy();
     }
