@@ -43,6 +43,7 @@ const schema = z.object({
   DATABASE_URL: databaseUrl,
   DATABASE_PASSWORD: z.string().optional(),
   DATABASE_POOL_MAX: int(1, 200),
+  DATABASE_NAMED_STATEMENTS: bool,
   // Preview environments (lsvc preview up): DATABASE_URL names the preview's own database on the
   // base environment's server; DATABASE_ADMIN_URL the base's database, to create it from.
   DATABASE_ADMIN_URL: databaseUrl.optional(),
@@ -209,6 +210,7 @@ const common: Record<string, string> = {
   LOG_LEVEL: 'info',
   TRUST_PROXY: 'false',
   DATABASE_POOL_MAX: '10',
+  DATABASE_NAMED_STATEMENTS: 'true',
   DATABASE_CREATE: 'false',
   PREVIEW_TEARDOWN: 'false',
   QUEUE_PREFIX: 'little-service',
@@ -275,7 +277,13 @@ export interface Config {
     apiDocs: 'public' | 'protected' | 'off';
   };
   logLevel: Env['LOG_LEVEL'];
-  database: { url: string; password?: string; poolMax: number };
+  database: {
+    url: string;
+    password?: string;
+    poolMax: number;
+    /** Hot queries as named prepared statements (Postgres; default true). Off behind a pooler in transaction mode. */
+    namedStatements?: boolean;
+  };
   /** A preview environment's own database and Redis keys (src/preview.ts). */
   preview: { adminUrl?: string; createDatabase: boolean; teardown: boolean };
   redis: { url: string; prefix: string };
@@ -363,7 +371,12 @@ export function parseConfig(source: NodeJS.ProcessEnv, services: readonly string
       apiDocs: env.API_DOCS,
     },
     logLevel: env.LOG_LEVEL,
-    database: { url: env.DATABASE_URL, password: env.DATABASE_PASSWORD, poolMax: env.DATABASE_POOL_MAX },
+    database: {
+      url: env.DATABASE_URL,
+      password: env.DATABASE_PASSWORD,
+      poolMax: env.DATABASE_POOL_MAX,
+      namedStatements: env.DATABASE_NAMED_STATEMENTS,
+    },
     preview: { adminUrl: env.DATABASE_ADMIN_URL, createDatabase: env.DATABASE_CREATE, teardown: env.PREVIEW_TEARDOWN },
     redis: { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX },
     auth: {

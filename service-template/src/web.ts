@@ -12,7 +12,7 @@ export async function startWeb(config: Config, log: Logger) {
   const services = createServices(config, log, 'web');
   let shuttingDown = false;
   const app = await createApp({ ...services, config, log, isShuttingDown: () => shuttingDown });
-  const server: Server = createServer(app.koa.callback());
+  const server: Server = createServer(app.listener);
   // Longer than the load balancer's idle timeout (60 s on ALB), so the balancer closes first
   // and never sends a request on a connection we are closing.
   server.keepAliveTimeout = 65_000;

@@ -72,12 +72,19 @@ export async function createAuthenticator(
 
   return async function authenticate(authorization) {
     if (!authorization) return undefined;
-    const [scheme = '', value = ''] = authorization.trim().split(/\s+/, 2);
+    // The usual form first, without a regex split: this runs on every request.
+    const bearer = authorization.startsWith('Bearer ') ? authorization.slice(7) : undefined;
+    if (bearer && !/\s/.test(bearer)) return verifyToken(bearer);
     let token: string;
+    const [scheme = '', value = ''] = authorization.trim().split(/\s+/, 2);
     if (/^bearer$/i.test(scheme)) token = value;
     else if (/^basic$/i.test(scheme))
       token = Buffer.from(value, 'base64').toString('utf8').split(':').slice(1).join(':');
     else throw unauthenticated('Use a Bearer token or an API key.');
+    return verifyToken(token);
+  };
+
+  async function verifyToken(token: string): Promise<Principal> {
     if (!token) throw unauthenticated('The credentials are empty.');
     if (looksLikeApiKey(token)) {
       const principal = await verifyApiKey(db, token);
@@ -90,5 +97,5 @@ export async function createAuthenticator(
       // Why a token failed (expired, wrong audience...) helps attackers more than callers.
       throw unauthenticated('The access token is not valid.');
     }
-  };
+  }
 }

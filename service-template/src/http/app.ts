@@ -1,5 +1,6 @@
 // Builds the Koa application from its dependencies. No listening, no globals: tests create as
 // many apps as they like, each with its own database and queue prefix.
+import type { RequestListener } from 'node:http';
 import { resolve } from 'node:path';
 import { bodyParser } from '@koa/bodyparser';
 import cors from '@koa/cors';
@@ -19,11 +20,12 @@ import type { Database } from '../db/schema.js';
 import type { DeadLetterJob, ProcessNoteJob } from '../jobs/queues.js';
 import type { Logger } from '../logger.js';
 import { pingRedis } from '../redis.js';
-import { livenessProbe, requestContext } from './middleware.js';
+import { withLivenessProbe } from './liveness.js';
+import { requestContext } from './middleware.js';
 import { openApiDocument } from './openapi.js';
 import { mountRoute, route, type AnyRoute } from './route.js';
 import { dashboard, DASHBOARD_PATH } from './routes/admin.js';
-import { docsAssets, docsRoutes } from './routes/docs.js';
+import { DOCS_ASSETS_PATH, docsAssets, docsRoutes } from './routes/docs.js';
 import { healthRoutes, NotReady } from './routes/health.js';
 import { notesRoutes } from './routes/notes.js';
 import { pageRoutes } from './routes/pages.js';
@@ -43,9 +45,33 @@ export interface AppDeps {
 
 export interface App {
   koa: Koa;
+  /** What the HTTP server runs: Koa, behind the liveness probe. */
+  listener: RequestListener;
   router: Router;
   routes: AnyRoute[];
   authenticate: Authenticator;
+}
+
+/**
+ * One layer for the parts that own a path prefix (files, the API docs' assets, the job dashboard):
+ * every other request goes on with no extra middleware hop, which costs a promise and a bound
+ * function each in Koa.
+ */
+function underPrefixes(parts: Array<[prefix: string, Middleware]>): Middleware {
+  return (ctx, next) => {
+    const path = ctx.path;
+    for (let i = 0; i < parts.length; i++) {
+      const [prefix, part] = parts[i]!;
+      if (path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === '/'))
+        return part(ctx, next);
+    }
+    return next();
+  };
+}
+
+function unlessMethod(methods: string[], middleware: Middleware): Middleware {
+  const skipped = new Set(methods);
+  return (ctx, next) => (skipped.has(ctx.method) ? next() : middleware(ctx, next));
 }
 
 function corsFor(origins: string[]): Middleware {
@@ -139,28 +165,35 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const dashboardHeaders = securityHeaders({ contentSecurityPolicy: false });
   // Koa's and the router's context types differ only in what the router adds; any is the glue.
   const middleware: Middleware<any, any>[] = [
-    livenessProbe(isShuttingDown),
-    requestContext(log),
-    (ctx, next) => {
+    requestContext(log, (ctx) => {
       if (isShuttingDown()) ctx.set('connection', 'close');
-      return (ctx.path.startsWith(DASHBOARD_PATH) ? dashboardHeaders : strictHeaders)(ctx, next);
-    },
+      (ctx.path.startsWith(DASHBOARD_PATH) ? dashboardHeaders : strictHeaders)(ctx);
+    }),
     // With no allowed origin (production's default) CORS would only add `Vary: Origin`: skip it.
     ...(config.http.corsOrigins.length ? [corsFor(config.http.corsOrigins)] : []),
-    mount(
-      '/static',
-      serve(deps.staticFolder ?? resolve('static'), {
-        maxage: config.http.staticMaxAgeSeconds * 1000,
-        gzip: false,
-        brotli: false,
-      }),
+    underPrefixes([
+      [
+        '/static',
+        mount(
+          '/static',
+          serve(deps.staticFolder ?? resolve('static'), {
+            maxage: config.http.staticMaxAgeSeconds * 1000,
+            gzip: false,
+            brotli: false,
+          }),
+        ),
+      ],
+      [DOCS_ASSETS_PATH, docsAssets(config)],
+      [DASHBOARD_PATH, dashboard([deps.notesQueue, deps.deadLetterQueue], authenticate)],
+    ]),
+    // GET and HEAD carry no body: they skip the parser's layer.
+    unlessMethod(
+      ['GET', 'HEAD'],
+      bodyParser({ enableTypes: ['json'], jsonLimit: config.http.bodyLimit, encoding: 'utf-8' }),
     ),
-    docsAssets(config),
-    ...dashboard([deps.notesQueue, deps.deadLetterQueue], authenticate),
-    bodyParser({ enableTypes: ['json'], jsonLimit: config.http.bodyLimit, encoding: 'utf-8' }),
     router.routes(),
     router.allowedMethods(),
   ];
   for (const layer of middleware) koa.use(layer);
-  return { koa, router, routes, authenticate };
+  return { koa, listener: withLivenessProbe(koa.callback(), isShuttingDown), router, routes, authenticate };
 }

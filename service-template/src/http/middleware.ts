@@ -5,30 +5,16 @@ import { isConnectionError } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { HttpProblem } from './problem.js';
 
+type Ctx = Parameters<Middleware>[0];
+
 const validRequestId = /^[\w.:@-]{1,128}$/;
 
 /** A valid incoming X-Request-Id is kept, so a trace spans services; otherwise a new one. */
-function requestIdOf(ctx: Parameters<Middleware>[0]): string {
+function requestIdOf(ctx: Ctx): string {
   const incoming = ctx.get('x-request-id');
   return validRequestId.test(incoming) ? incoming : randomUUID();
 }
 
-/**
- * `GET /healthz`, answered before the rest of the stack. Balancers and container healthchecks
- * call it every few seconds; it needs no CORS, routing, body parsing, access-log line or request
- * id, and no browser renders it: of the security headers only nosniff applies (it is JSON). The
- * others would double the bytes written per probe, the main cost left (bench/RESULTS.md).
- * The route stays declared in routes/health.ts for the OpenAPI document.
- */
-export function livenessProbe(isShuttingDown: () => boolean): Middleware {
-  return (ctx, next) => {
-    if (ctx.path !== '/healthz' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
-    ctx.set('x-content-type-options', 'nosniff');
-    if (isShuttingDown()) ctx.set('connection', 'close');
-    ctx.body = { status: 'ok' };
-    return Promise.resolve();
-  };
-}
 const quietPaths = new Set(['/healthz', '/readyz']);
 
 /**
@@ -56,7 +42,11 @@ class RequestState {
  * trace spans services), a logger carrying it, one access-log line, and problem+json for
  * every error. A 500 tells the caller nothing but the request id; the log has the rest.
  */
-export function requestContext(log: Logger): Middleware {
+export function requestContext(
+  log: Logger,
+  /** The last step before Koa answers, once errors are problems: security headers, `connection: close`. */
+  beforeResponse?: (ctx: Ctx) => void,
+): Middleware {
   return async (ctx, next) => {
     const started = performance.now();
     const requestId = requestIdOf(ctx);
@@ -70,6 +60,7 @@ export function requestContext(log: Logger): Middleware {
     } catch (error) {
       renderError(ctx, error);
     }
+    beforeResponse?.(ctx);
     const status = ctx.status;
     // Successful health probes (every few seconds, from balancers and healthchecks) are not logged.
     if (status < 300 && quietPaths.has(ctx.path)) return;
@@ -86,7 +77,6 @@ export function requestContext(log: Logger): Middleware {
   };
 }
 
-type Ctx = Parameters<Middleware>[0];
 // `allow` is set by the router's 405; the CORS headers let browsers read the problem.
 const keptOnError = new Set([
   'x-request-id',

@@ -110,9 +110,10 @@ export function mountRoute(router: Router, definition: AnyRoute, authenticate: A
     const paramErrors: FieldError[] = [];
     const params = parsePart('params', request.params, ctx.params, paramErrors);
     if (paramErrors.length) throw new HttpProblem(404, 'No such resource.');
+    // Read only when declared: Koa parses the query string on first access.
     const errors: FieldError[] = [];
-    const query = parsePart('query', request.query, ctx.query, errors);
-    const body = parsePart('body', request.body, ctx.request.body, errors);
+    const query = request.query ? parsePart('query', request.query, ctx.query, errors) : undefined;
+    const body = request.body ? parsePart('body', request.body, ctx.request.body, errors) : undefined;
     if (errors.length) throw validationFailed(errors);
     const input = { params, query, body, principal };
     await definition.handler(ctx, input);

@@ -50,8 +50,7 @@ for (const definition of [
 }
 const app = new Koa();
 app.silent = true;
-app.use(requestContext(log));
-app.use(securityHeaders());
+app.use(requestContext(log, securityHeaders()));
 app.use(router.routes());
 
 let server: Server;
@@ -77,7 +76,7 @@ describe('the request path', () => {
     const { response } = await get('/thing', { authorization: 'Bearer t', 'x-request-id': 'trace-42' });
     expect(response.status).toBe(200);
     expect(response.headers.get('x-request-id')).toBe('trace-42');
-    expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
     expect(lines).toEqual([
       expect.objectContaining({ reqId: 'trace-42', step: 'handler', msg: 'handler says hello' }),
       expect.objectContaining({
@@ -96,6 +95,7 @@ describe('the request path', () => {
   it('makes a request id when the caller sends none (or an invalid one), and logs failures with it', async () => {
     const { response, json } = await get('/thing', { 'x-request-id': 'not valid!' });
     expect(response.status).toBe(401);
+    expect(response.headers.get('x-frame-options')).toBe('DENY'); // problems get the security headers too
     const id = response.headers.get('x-request-id');
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(json).toMatchObject({ status: 401, requestId: id });

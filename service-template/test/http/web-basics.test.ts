@@ -33,13 +33,25 @@ describe('pages and static files', () => {
 });
 
 describe('headers', () => {
-  it('sets security headers', async () => {
-    const reply = await call(t.url, 'GET', '/readyz');
-    expect(reply.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(reply.headers.get('content-security-policy')).toContain("default-src 'self'");
-    expect(reply.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
-    expect(reply.headers.get('strict-transport-security')).toBeTruthy();
-    expect(reply.headers.get('x-powered-by')).toBeNull();
+  it("sets a page's security headers on pages, and the API set (OWASP REST) on JSON, errors included", async () => {
+    const page = await call(t.url, 'GET', '/');
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(page.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    for (const path of ['/readyz', '/v1/notes', '/v1/no-such-thing']) {
+      const reply = await call(t.url, 'GET', path);
+      expect(reply.headers.get('content-type')).toMatch(/^application\/(problem\+)?json/);
+      expect(reply.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(reply.headers.get('x-frame-options')).toBe('DENY');
+      expect(reply.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(reply.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
+      expect(reply.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+      expect(reply.headers.get('cache-control')).toBe('no-store');
+      expect(reply.headers.get('referrer-policy')).toBeNull();
+      expect(reply.headers.get('x-powered-by')).toBeNull();
+    }
   });
 
   it('allows CORS for configured origins only', async () => {

@@ -43,7 +43,7 @@ export async function startTestApp(
   const services = createServices(config, silentLog, 'web');
   const state = { shuttingDown: false } as TestApp;
   const app = await createApp({ ...services, config, log: silentLog, isShuttingDown: () => state.shuttingDown });
-  const server = createServer(app.koa.callback());
+  const server = createServer(app.listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   return Object.assign(state, {

@@ -26,7 +26,7 @@ async function loadBoard(queues: Queue[]): Promise<Middleware> {
   return adapter.registerPlugin() as Middleware;
 }
 
-export function dashboard(queues: Queue[], authenticate: Authenticator): Middleware[] {
+export function dashboard(queues: Queue[], authenticate: Authenticator): Middleware {
   let board: Promise<Middleware> | undefined;
   const guard: Middleware = async (ctx, next) => {
     if (ctx.path !== DASHBOARD_PATH && !ctx.path.startsWith(`${DASHBOARD_PATH}/`)) return next();
@@ -44,5 +44,5 @@ export function dashboard(queues: Queue[], authenticate: Authenticator): Middlew
     });
     return (await board)(ctx, next);
   };
-  return [guard];
+  return guard;
 }

@@ -16,7 +16,7 @@ import { route, type Access, type AnyRoute } from '../route.js';
 import { viewsFolder } from './pages.js';
 
 export const DOCS_PATH = '/docs';
-const ASSETS_PATH = `${DOCS_PATH}/assets`;
+export const DOCS_ASSETS_PATH = `${DOCS_PATH}/assets`;
 /** The only files of swagger-ui-dist the page loads; nothing else of the package is served. */
 const ASSETS = new Set(['swagger-ui.css', 'swagger-ui-bundle.js']);
 
@@ -73,8 +73,8 @@ export function docsAssets(config: Config): Middleware {
     brotli: false,
   });
   return async (ctx, next) => {
-    if (!ctx.path.startsWith(`${ASSETS_PATH}/`)) return next();
-    const name = ctx.path.slice(ASSETS_PATH.length + 1);
+    if (!ctx.path.startsWith(`${DOCS_ASSETS_PATH}/`)) return next();
+    const name = ctx.path.slice(DOCS_ASSETS_PATH.length + 1);
     if (!ASSETS.has(name) || !['GET', 'HEAD'].includes(ctx.method)) return next();
     const original = ctx.path;
     ctx.path = join('/', name);
