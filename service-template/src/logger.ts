@@ -59,3 +59,31 @@ function bufferedStdout(): DestinationStream {
   process.once('exit', () => stream.flushSync());
   return stream;
 }
+
+/** The fields of an access line (`requestContext`). */
+export interface AccessEntry {
+  reqId: string;
+  method: string;
+  path: string;
+  status: number;
+  ms: number;
+}
+
+/**
+ * Writes the access line of a successful request as `log.info(entry, 'request')` would (same
+ * fields, same order, same destination), but as one template string instead of pino's walk of an
+ * object: about 4 µs and 2.5 KB of garbage less per request, a tenth of what the template adds to
+ * a note read (bench/RESULTS.md). None of these fields can hold a secret.
+ */
+export function accessLogWriter(log: Logger): (entry: AccessEntry) => void {
+  const internals = log as unknown as Record<symbol, unknown>;
+  const stream = internals[pino.symbols.streamSym] as DestinationStream;
+  const bindings = internals[pino.symbols.chindingsSym] as string;
+  const str = JSON.stringify;
+  return ({ reqId, method, path, status, ms }) => {
+    if (!log.isLevelEnabled('info')) return;
+    stream.write(
+      `{"level":"info","time":"${new Date().toISOString()}"${bindings},"reqId":${str(reqId)},"method":${str(method)},"path":${str(path)},"status":${status},"ms":${ms},"msg":"request"}\n`,
+    );
+  };
+}

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 import { isConnectionError } from '../db/database.js';
-import type { Logger } from '../logger.js';
+import { accessLogWriter, type Logger } from '../logger.js';
 import { HttpProblem } from './problem.js';
 
 type Ctx = Parameters<Middleware>[0];
@@ -47,6 +47,7 @@ export function requestContext(
   /** The last step before Koa answers, once errors are problems: security headers, `connection: close`. */
   beforeResponse?: (ctx: Ctx) => void,
 ): Middleware {
+  const logAccess = accessLogWriter(log);
   return async (ctx, next) => {
     const started = performance.now();
     const requestId = requestIdOf(ctx);
@@ -73,7 +74,7 @@ export function requestContext(
       ms: Math.round(performance.now() - started),
     };
     if (status >= 500) log.error(entry, 'request failed');
-    else log.info(entry, 'request');
+    else logAccess(entry);
   };
 }
 

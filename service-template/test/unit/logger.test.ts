@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
-import { createLogger, redactSecrets } from '../../src/logger.js';
+import { accessLogWriter, createLogger, redactSecrets } from '../../src/logger.js';
 
 function capture() {
   const lines: string[] = [];
@@ -33,6 +33,27 @@ describe('logger', () => {
       msg: 'request',
     });
     expect(new Date(entry.time).toISOString()).toBe(entry.time);
+  });
+
+  it("writes access lines exactly as pino's log.info would, at info level only", () => {
+    const { lines, stream } = capture();
+    const log = createLogger({ logLevel: 'info', env: 'test', service: { name: 's', version: 'v' } }, 'web', stream);
+    const write = accessLogWriter(log);
+    const withoutTime = (line: string) => line.replace(/"time":"[^"]+"/, '"time":"T"');
+    for (const path of ['/v1/notes/0193a0b2-0c3e-7c4b', '/a "quoted" \\ path', '/ünï/çödé', '/x\u0001\u007f']) {
+      lines.length = 0;
+      const entry = { reqId: 'trace-42', method: 'GET', path, status: 200, ms: 3 };
+      log.info(entry, 'request');
+      write(entry);
+      expect(lines).toHaveLength(2);
+      expect(JSON.parse(lines[1]!)).toEqual({ ...JSON.parse(lines[0]!), time: expect.any(String) });
+      expect(new Date(JSON.parse(lines[1]!).time).toISOString()).toBe(JSON.parse(lines[1]!).time);
+      if (/^[\w/.-]+$/.test(path)) expect(withoutTime(lines[1]!)).toBe(withoutTime(lines[0]!));
+    }
+    lines.length = 0;
+    log.level = 'warn';
+    write({ reqId: 'r', method: 'GET', path: '/', status: 200, ms: 1 });
+    expect(lines).toEqual([]);
   });
 
   it('redacts authorization headers, cookies, passwords, secrets and tokens', () => {
