@@ -67,7 +67,8 @@ export interface VolumeEngine {
 export type DepsVolumeAction =
   | { action: 'kept' }
   | { action: 'created' }
-  | { action: 'recreated'; reason: 'changed' | 'unstamped'; removedContainers: number };
+  | { action: 'recreated'; reason: 'changed' | 'unstamped'; removedContainers: number }
+  | { action: 'foreign'; owner: string | undefined };
 
 /** Keep the volume when its stamp matches; otherwise (re)create it empty, to be filled from the image. */
 export async function ensureDepsVolume(
@@ -89,6 +90,10 @@ export async function ensureDepsVolume(
     await create();
     return { action: 'created' };
   }
+  // The compose file is the repository's (untrusted) and may name any volume: only one of this
+  // project's is ever removed.
+  const owner = labels[COMPOSE_LABELS.project];
+  if (owner !== context.project) return { action: 'foreign', owner };
   const stamp = labels[DEPS_STAMP_LABEL];
   if (stamp === context.stamp) return { action: 'kept' };
   // A volume in use cannot be removed: its containers go (compose up makes them again).
@@ -110,6 +115,8 @@ export function depsVolumeLine(volume: DepsVolume, done: DepsVolumeAction): stri
       return done.reason === 'changed'
         ? `node_modules: dependencies changed (package*.json or the image), recreated volume ${volume.name} from the image`
         : `node_modules: volume ${volume.name} was not made by lsvc dev (its dependencies may be stale), recreated it from the image`;
+    case 'foreign':
+      return `node_modules: volume ${volume.name} is not this project's (${done.owner ? `it is project ${done.owner}'s` : 'made outside Compose'}): left as it is, its dependencies may be stale`;
   }
 }
 

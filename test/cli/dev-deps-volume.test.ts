@@ -144,14 +144,17 @@ describe('ensureDepsVolume', () => {
   });
 
   it('keeps a volume whose stamp matches, touching nothing', async () => {
-    const fake = fakeEngine({ [volume.name]: { [DEPS_STAMP_LABEL]: 'new' } }, { [volume.name]: ['c1'] });
+    const fake = fakeEngine(
+      { [volume.name]: { 'com.docker.compose.project': 'orders', [DEPS_STAMP_LABEL]: 'new' } },
+      { [volume.name]: ['c1'] },
+    );
     expect(await ensureDepsVolume(fake.engine, volume, context)).toEqual({ action: 'kept' });
     expect(fake.calls).toEqual([]);
   });
 
   it('a stale stamp: removes the containers using it, then the volume, and creates it again', async () => {
     const fake = fakeEngine(
-      { [volume.name]: { [DEPS_STAMP_LABEL]: 'old' } },
+      { [volume.name]: { 'com.docker.compose.project': 'orders', [DEPS_STAMP_LABEL]: 'old' } },
       { [volume.name]: ['c1', 'c2'] },
     );
     expect(await ensureDepsVolume(fake.engine, volume, context)).toEqual({
@@ -176,6 +179,20 @@ describe('ensureDepsVolume', () => {
       removedContainers: 0,
     });
     expect(fake.calls).toEqual([`rm volume ${volume.name}`, `create ${volume.name}`]);
+  });
+
+  it('never removes a volume of another project or none, whatever the (untrusted) compose file names', async () => {
+    const cases: Record<string, string>[] = [
+      { 'com.docker.compose.project': 'billing', [DEPS_STAMP_LABEL]: 'old' },
+      {},
+    ];
+    for (const labels of cases) {
+      const fake = fakeEngine({ [volume.name]: labels }, { [volume.name]: ['c1'] });
+      const done = await ensureDepsVolume(fake.engine, volume, context);
+      expect(done).toEqual({ action: 'foreign', owner: labels['com.docker.compose.project'] });
+      expect(fake.calls).toEqual([]);
+      expect(depsVolumeLine(volume, done)).toMatch(/is not this project's .*: left as it is/);
+    }
   });
 
   it('says what it did in one line', () => {
