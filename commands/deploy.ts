@@ -163,20 +163,18 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
   ) {
     const fromGit = git !== undefined;
     const { releaseDescription } = await import('../src/deploy/git-info.js');
-    const { deployClients, deployRuntime, failureResult, interruptOnSigint } =
-      await import('../src/deploy/cli.js');
+    const { inDeployFrame } = await import('../src/deploy/cli.js');
     const { findRepository } = await import('../src/aws/ecr.js');
     const { deploy } = await import('../src/deploy/deploy.js');
 
-    const interrupt = interruptOnSigint();
-    // The current wait's deadline (--timeout from now until the deploy sets the next one): no AWS
-    // call outlives it, so a hung endpoint cannot hold the command past --timeout.
-    let deadline = Date.now() + timings.timeoutMs;
-    const clients = await deployClients(aws.target, {
-      interrupt: interrupt.signal,
-      deadline: () => deadline,
-    });
-    try {
+    const frame = {
+      target: aws.target,
+      timeoutMs: timings.timeoutMs,
+      ui: this.ui,
+      json: this.jsonEnabled(),
+      prompter: this.prompter,
+    };
+    return inDeployFrame(frame, async ({ clients, runtime }) => {
       const migrations = fromGit
         ? await (
             await import('../src/migrations/release.js')
@@ -198,19 +196,7 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
         region: aws.target.region,
       });
       return await deploy(
-        await deployRuntime({
-          clients,
-          repository,
-          service: aws.config.service,
-          serviceDir: dirname(aws.config.file),
-          ui: this.ui,
-          json: this.jsonEnabled(),
-          prompter: this.prompter,
-          signal: interrupt.signal,
-          onDeadline: (at) => {
-            deadline = at;
-          },
-        }),
+        await runtime({ repository, service: aws.config.service, serviceDir: dirname(aws.config.file) }),
         {
           names: aws.names,
           envName: this.flags.env,
@@ -227,12 +213,6 @@ Exit codes: 0 deployed; 6 the deploy failed (rolled back, or not with --no-rollb
           properties,
         },
       );
-    } catch (error) {
-      const json = this.jsonEnabled() ? failureResult(error) : undefined;
-      if (json) return json;
-      throw error;
-    } finally {
-      interrupt.dispose();
-    }
+    });
   }
 }

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../../src/base-command.js';
 import { awsFlags, costFlag } from '../../src/flags.js';
+import { previewBaseFlags } from './down.js';
 
 export default class PreviewList extends BaseCommand<typeof PreviewList> {
   static override summary = "List the service's preview environments.";
@@ -14,10 +15,7 @@ Exit codes: 0; 5 AWS credentials, permissions or no region; 3 no lsvc.yml.`;
   ];
   static override enableJsonFlag = true;
   static override flags = {
-    'from-env': Flags.string({
-      description: 'The base environment (for its region and profile).',
-      helpValue: '<env>',
-    }),
+    ...previewBaseFlags,
     'hourly-price': Flags.string({
       description:
         "USD per hour of one preview, for the cost so far (default: its instance type's on-demand price).",

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../../src/base-command.js';
 import { awsFlags } from '../../src/flags.js';
+import { previewTeardownFlags } from './down.js';
 
 export default class PreviewPrune extends BaseCommand<typeof PreviewPrune> {
   static override summary = 'Remove the previews past their expiry (or older than --older-than).';
@@ -18,54 +19,35 @@ Exit codes: 0 all chosen removed (or none to remove); 6 one or more could not be
       description: 'Also remove previews created longer ago than this.',
       helpValue: '<duration>',
     }),
-    'from-env': Flags.string({
-      description: 'The base environment (for its region and profile).',
-      helpValue: '<env>',
-    }),
-    timeout: Flags.string({
-      description: 'How long each wait may take.',
-      default: '20m',
-      helpValue: '<duration>',
-    }),
+    ...previewTeardownFlags,
     ...awsFlags,
   };
 
   async run() {
-    const { previewScope, previewClients } = await import('../../src/preview/cli.js');
+    const { previewScope, withTeardownDeps } = await import('../../src/preview/cli.js');
     const { parseDuration } = await import('../../src/duration.js');
     const { confirmTyped } = await import('../../src/preview/confirm.js');
     const { prunePreviews } = await import('../../src/preview/prune.js');
-    const { commandReporter, interruptOnSigint } = await import('../../src/deploy/cli.js');
-    const { systemClock } = await import('../../src/clock.js');
+    const { commandReporter } = await import('../../src/deploy/cli.js');
     const { UnhealthyError } = await import('../../src/errors.js');
 
     const olderThan = this.flags['older-than'];
     const olderThanMs = olderThan === undefined ? undefined : parseDuration(olderThan, '--older-than');
     const timeoutMs = parseDuration(this.flags.timeout, '--timeout');
     const { aws } = await previewScope(this.flags);
-    const interrupt = interruptOnSigint();
-    try {
-      const clients = await previewClients(aws.target, interrupt.signal);
-      const result = await prunePreviews(
-        {
-          ...clients,
-          clock: systemClock,
-          reporter: commandReporter(this.ui, this.jsonEnabled()),
-          signal: interrupt.signal,
-        },
-        {
-          service: aws.config.service,
-          olderThanMs,
-          timeoutMs,
-          healthGraceMs: 180_000,
-          confirm: (chosen) =>
-            confirmTyped(
-              this.prompter,
-              chosen.map((c) => c.preview.environment),
-              'remove them, their databases and their Redis keys',
-            ),
-        },
-      );
+    return withTeardownDeps(aws.target, commandReporter(this.ui, this.jsonEnabled()), async (deps) => {
+      const result = await prunePreviews(deps, {
+        service: aws.config.service,
+        olderThanMs,
+        timeoutMs,
+        healthGraceMs: 180_000,
+        confirm: (chosen) =>
+          confirmTyped(
+            this.prompter,
+            chosen.map((c) => c.preview.environment),
+            'remove them, their databases and their Redis keys',
+          ),
+      });
       if (result.failed.length) {
         throw new UnhealthyError(
           `${result.failed.length} preview(s) could not be removed: ${result.failed.map((f) => f.preview).join(', ')}.`,
@@ -73,8 +55,6 @@ Exit codes: 0 all chosen removed (or none to remove); 6 one or more could not be
         );
       }
       return result;
-    } finally {
-      interrupt.dispose();
-    }
+    });
   }
 }

@@ -75,8 +75,7 @@ Exit codes: as "lsvc deploy" (0 deployed; 6 failed; 7 timed out; 9 locked; 5 AWS
     const { DEFAULT_TIMINGS } = await import('../../src/deploy/watch.js');
     const { UsageError } = await import('../../src/errors.js');
     const { lockTtl, underDeployLock } = await import('../../src/deploy/lock-command.js');
-    const { deployClients, deployRuntime, failureResult, interruptOnSigint } =
-      await import('../../src/deploy/cli.js');
+    const { inDeployFrame } = await import('../../src/deploy/cli.js');
     const { findRepository } = await import('../../src/aws/ecr.js');
     const { previewUp } = await import('../../src/preview/up.js');
 
@@ -113,31 +112,20 @@ Exit codes: as "lsvc deploy" (0 deployed; 6 failed; 7 timed out; 9 locked; 5 AWS
         ui: this.ui,
       },
       async () => {
-        const interrupt = interruptOnSigint();
-        let deadline = Date.now() + timings.timeoutMs;
-        const clients = await deployClients(t.aws.target, {
-          interrupt: interrupt.signal,
-          deadline: () => deadline,
-        });
-        try {
+        const frame = {
+          target: t.aws.target,
+          timeoutMs: timings.timeoutMs,
+          ui: this.ui,
+          json: this.jsonEnabled(),
+          prompter: this.prompter,
+        };
+        return inDeployFrame(frame, async ({ clients, runtime }) => {
           const repository = await findRepository(clients.ecr, t.aws.names.repository, {
             environment: t.base,
             region: t.aws.target.region,
           });
           return await previewUp(
-            await deployRuntime({
-              clients,
-              repository,
-              service: t.aws.config.service,
-              serviceDir: t.dir,
-              ui: this.ui,
-              json: this.jsonEnabled(),
-              prompter: this.prompter,
-              signal: interrupt.signal,
-              onDeadline: (at) => {
-                deadline = at;
-              },
-            }),
+            await runtime({ repository, service: t.aws.config.service, serviceDir: t.dir }),
             {
               service: t.aws.config.service,
               region: t.aws.target.region,
@@ -183,13 +171,7 @@ Exit codes: as "lsvc deploy" (0 deployed; 6 failed; 7 timed out; 9 locked; 5 AWS
               timings,
             },
           );
-        } catch (error) {
-          const json = this.jsonEnabled() ? failureResult(error) : undefined;
-          if (json) return json;
-          throw error;
-        } finally {
-          interrupt.dispose();
-        }
+        });
       },
     );
   }

@@ -120,7 +120,7 @@ export function failureResult(error: unknown): (DeployResult & { error: unknown 
  * terminal or --json, Ctrl-C and the deadline, and the "abort the update?" question.
  */
 export async function deployRuntime(o: {
-  clients: Awaited<ReturnType<typeof deployClients>>;
+  clients: DeployClients;
   repository: EcrRepository;
   service: string;
   serviceDir: string;
@@ -161,4 +161,55 @@ export async function deployRuntime(o: {
     onDeadline: o.onDeadline,
     confirmAbort: abortConfirmation(o.prompter, ui),
   };
+}
+
+export type DeployClients = Awaited<ReturnType<typeof deployClients>>;
+
+/** What `inDeployFrame` gives its body. */
+export interface DeployFrame {
+  clients: DeployClients;
+  /** `deployRuntime` with this frame's clients, Ctrl-C signal and deadline. */
+  runtime(o: {
+    repository: EcrRepository;
+    service: string;
+    serviceDir: string;
+  }): ReturnType<typeof deployRuntime>;
+}
+
+/**
+ * The frame of a deploy in a command (lsvc deploy, lsvc preview up): Ctrl-C as an abort signal,
+ * the clients, whose calls never outlive the current wait's deadline (`timeoutMs` from now until
+ * the deploy sets the next one, so a hung endpoint cannot hold the command past --timeout), and
+ * under --json a failed deploy answered with its result.
+ */
+export async function inDeployFrame<R>(
+  o: { target: AwsClientTarget; timeoutMs: number; ui: Ui; json: boolean; prompter: Prompter },
+  body: (frame: DeployFrame) => Promise<R>,
+): Promise<R | NonNullable<ReturnType<typeof failureResult>>> {
+  const interrupt = interruptOnSigint();
+  let deadline = Date.now() + o.timeoutMs;
+  const clients = await deployClients(o.target, { interrupt: interrupt.signal, deadline: () => deadline });
+  try {
+    return await body({
+      clients,
+      runtime: (r) =>
+        deployRuntime({
+          ...r,
+          clients,
+          ui: o.ui,
+          json: o.json,
+          prompter: o.prompter,
+          signal: interrupt.signal,
+          onDeadline: (at) => {
+            deadline = at;
+          },
+        }),
+    });
+  } catch (error) {
+    const json = o.json ? failureResult(error) : undefined;
+    if (json) return json;
+    throw error;
+  } finally {
+    interrupt.dispose();
+  }
 }

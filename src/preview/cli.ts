@@ -8,6 +8,9 @@ import type { ResolvedConfig } from '../config/schema.js';
 import { loadServiceConfig } from '../config/resolve.js';
 import { runProcess } from '../exec.js';
 import { UsageError } from '../errors.js';
+import { interruptOnSigint } from '../deploy/cli.js';
+import { systemClock } from '../clock.js';
+import type { PreviewDownDeps } from './down.js';
 import { previewName, type PreviewName } from './names.js';
 import { DEFAULT_BASE } from './settings.js';
 
@@ -86,4 +89,19 @@ export async function previewScope(flags: {
   const config = await loadServiceConfig(process.cwd());
   const base = baseEnvironmentName(config, flags['from-env']);
   return { aws: await loadAwsEnvironment(base, flags), base };
+}
+
+/** What down and prune run with: the clients, the clock, the reporter, and Ctrl-C as the abort signal (released after `run`). */
+export async function withTeardownDeps<R>(
+  target: PreviewTarget['aws']['target'],
+  reporter: PreviewDownDeps['reporter'],
+  run: (deps: PreviewDownDeps) => Promise<R>,
+): Promise<R> {
+  const interrupt = interruptOnSigint();
+  try {
+    const clients = await previewClients(target, interrupt.signal);
+    return await run({ ...clients, clock: systemClock, reporter, signal: interrupt.signal });
+  } finally {
+    interrupt.dispose();
+  }
 }
