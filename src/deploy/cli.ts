@@ -169,11 +169,11 @@ export type DeployClients = Awaited<ReturnType<typeof deployClients>>;
 export interface DeployFrame {
   clients: DeployClients;
   /** `deployRuntime` with this frame's clients, Ctrl-C signal and deadline. */
-  runtime(o: {
+  runtime: (o: {
     repository: EcrRepository;
     service: string;
     serviceDir: string;
-  }): ReturnType<typeof deployRuntime>;
+  }) => ReturnType<typeof deployRuntime>;
 }
 
 /**
