@@ -2,10 +2,9 @@
 // TypeScript loader start instead of two: about a second less before web answers). Every restart
 // on a saved file runs them again, so a new migration is applied before web serves with it.
 // It waits for the database itself, so in docker-compose.yml web starts while the database does.
-import { sql } from 'kysely';
 import { exitOnBootError } from './boot.js';
 import { type Config, loadConfig } from './config.js';
-import { createDatabase } from './db/database.js';
+import { createDatabase, pingDatabase } from './db/database.js';
 import { createLogger } from './logger.js';
 import { migrate } from './migrate.js';
 import { onShutdown } from './shutdown.js';
@@ -22,7 +21,7 @@ async function waitForDatabase(config: Config['database'], timeoutMs = 60_000): 
   for (;;) {
     const db = createDatabase(config);
     try {
-      await sql`select 1`.execute(db);
+      await pingDatabase(db);
       return;
     } catch (error) {
       const { code, message } = error as { code?: string; message?: string };
