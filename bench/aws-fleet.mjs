@@ -10,6 +10,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { median } from './lib/common.mjs';
 
 const root = join(import.meta.dirname, '..');
 const dist = (p) => pathToFileURL(join(root, 'dist', 'src', p)).href;
@@ -84,12 +85,6 @@ async function fleetStatus(seed) {
   if (!fleet.healthy) throw new Error('the fake fleet should read as healthy');
   return { wall, calls: clients.calls(), slowestCall: Math.max(...log.map((c) => c.ms)) };
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
 
 const services = usableServices(workspace);
 await fleetStatus(1); // warm-up: module loading, JIT

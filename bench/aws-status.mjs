@@ -9,6 +9,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { median } from './lib/common.mjs';
 
 const root = join(import.meta.dirname, '..');
 const dist = (p) => pathToFileURL(join(root, 'dist', 'src', p)).href;
@@ -48,12 +49,6 @@ async function measure(envs, seed) {
   const sum = log.reduce((s, c) => s + c.ms, 0);
   return { wall, slowest, ratio: wall / slowest, calls: log.length, sum };
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
 
 const cases = [
   { label: 'one environment (`lsvc status --env staging`)', envs: ['staging'] },

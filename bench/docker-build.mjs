@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { median } from './lib/common.mjs';
 
 const root = join(import.meta.dirname, '..');
 const WARM_RUNS = Number(process.argv[2] ?? 3);
@@ -44,11 +45,6 @@ const build = (cwd, ...extra) => JSON.parse(run(['build', '--json', '--label', l
 const git = (cwd, ...args) =>
   execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@localhost', ...args], { cwd, env });
 const docker = (...args) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
-const median = (values) => {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
 const work = mkdtempSync(join(tmpdir(), 'lsvc-bench-build-'));

@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { median } from './lib/common.mjs';
 
 const root = join(import.meta.dirname, '..');
 const lsvcBin = join(root, 'bin', 'run.js');
@@ -106,12 +107,6 @@ try {
   cleanup();
 }
 
-const median = (values) => {
-  const v = values.filter((x) => x !== undefined).sort((a, b) => a - b);
-  if (!v.length) return undefined;
-  const mid = Math.floor(v.length / 2);
-  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-};
 const s = (x) => (x === undefined ? '-' : `${x.toFixed(1)} s`);
 const walls = (rows) => rows.map((x) => x.wall.toFixed(1)).join(', ');
 const testWall = median(samples.test.map((x) => x.wall));

@@ -20,6 +20,7 @@ import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { median } from './lib/common.mjs';
 
 const root = join(import.meta.dirname, '..');
 const lsvcBin = join(root, 'bin', 'run.js');
@@ -72,11 +73,6 @@ function compose() {
 }
 
 const readyIn = (out) => Number(/ready in (\d+(?:\.\d+)?)s/.exec(out)?.[1] ?? NaN) * 1000;
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
 const sec = (ms) => (ms / 1000).toFixed(1);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -16,6 +16,7 @@ import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { median } from './lib/common.mjs';
 
 const root = join(import.meta.dirname, '..');
 const lsvcBin = join(root, 'bin', 'run.js');
@@ -122,12 +123,6 @@ try {
   cleanup();
 }
 
-const median = (values) => {
-  const v = values.filter((x) => x !== undefined).sort((a, b) => a - b);
-  if (!v.length) return undefined;
-  const mid = Math.floor(v.length / 2);
-  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-};
 const s = (x) => (x === undefined ? '-' : `${x.toFixed(1)} s`);
 const range = (values) => {
   const v = values.map((x) => x.wall);

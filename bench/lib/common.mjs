@@ -66,8 +66,10 @@ export function machine() {
 
 // ---- statistics -------------------------------------------------------------------------------
 
+/** The median of the defined values (the mean of the middle two for an even count); undefined for none. */
 export function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = values.filter((x) => x !== undefined).sort((a, b) => a - b);
+  if (!sorted.length) return undefined;
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
