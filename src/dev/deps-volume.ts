@@ -27,9 +27,22 @@ export interface DepsVolume {
 /** The named volumes mounted on node_modules by built services, one per volume (the first mounter). */
 export function findDepsVolumes(project: Pick<DevProject, 'name' | 'model'>): DepsVolume[] {
   const out: DepsVolume[] = [];
+  const isDepsTarget = (target: string) => /(^|\/)node_modules\/?$/.test(target);
+  // A volume any service also mounts elsewhere holds more than dependencies (the database's data,
+  // say, in a hostile or mistaken file): lsvc never recreates it.
+  const mountedElsewhere = new Set(
+    project.model.services.flatMap((s) =>
+      s.namedVolumes.filter((m) => !isDepsTarget(m.target)).map((m) => m.volume),
+    ),
+  );
   for (const service of project.model.services.filter((s) => s.build)) {
     for (const mount of service.namedVolumes) {
-      if (!/(^|\/)node_modules\/?$/.test(mount.target) || out.some((v) => v.key === mount.volume)) continue;
+      if (
+        !isDepsTarget(mount.target) ||
+        mountedElsewhere.has(mount.volume) ||
+        out.some((v) => v.key === mount.volume)
+      )
+        continue;
       const declared = project.model.volumes[mount.volume];
       // External volumes are the user's to manage; an undeclared one is an error compose reports.
       if (!declared || declared.external) continue;

@@ -54,6 +54,25 @@ volumes:
     expect(findDepsVolumes(project(text))).toEqual([]);
   });
 
+  it('a volume also mounted elsewhere (the database data on node_modules, by mistake or malice) is never managed', () => {
+    const text = `
+services:
+  web:
+    build: .
+    volumes: ['postgres-data:/app/node_modules', 'mods:/app/node_modules']
+  postgres:
+    image: postgres
+    volumes: ['postgres-data:/var/lib/postgresql/data']
+  cache:
+    image: redis
+    volumes: ['mods:/data']
+volumes:
+  postgres-data:
+  mods:
+`;
+    expect(findDepsVolumes(project(text))).toEqual([]);
+  });
+
   it('long syntax, a volume named in the file and ${VAR}s; external or undeclared ones are skipped', () => {
     const text = `
 services:
